@@ -1,0 +1,443 @@
+import { StrataError, TypeError_, ValueError } from './errors.js';
+import { toInitializer, type InitializerArg } from './initializers.js';
+import { camelizeKeys, toSnakeCase, uniqueName } from './naming.js';
+import { Node, type CallKwargs } from './node.js';
+import { DTYPES, formatShape, sizeOf, type DType, type Shape } from './shape.js';
+import { SymbolicTensor, isSymbolicTensor } from './symbolic-tensor.js';
+
+/** Options every layer takes (Keras' base-layer keyword arguments, in camelCase). */
+export interface LayerArgs {
+  name?: string;
+  trainable?: boolean;
+  dtype?: DType | DTypePolicyConfig;
+  /** Shape of one sample, for the first layer of a Sequential model. */
+  inputShape?: Array<number | null>;
+  /** Full input shape including the batch axis. */
+  batchInputShape?: Shape;
+  batchShape?: Shape;
+  batchSize?: number | null;
+}
+
+export interface DTypePolicyConfig {
+  module: 'keras';
+  class_name: 'DTypePolicy';
+  config: { name: string };
+  registered_name: null;
+}
+
+/** What a layer expects of each input; checked on every call (Keras' `InputSpec`). */
+export interface InputSpec {
+  ndim?: number;
+  minNdim?: number;
+  maxNdim?: number;
+  /** Required sizes of given axes, e.g. `{ [-1]: 784 }`. */
+  axes?: Record<number, number>;
+  /** A full shape; `null` entries match anything. */
+  shape?: Shape;
+}
+
+/** A weight of a layer: its shape and initializer are known at build time; values come with training. */
+export class Weight {
+  constructor(
+    readonly layer: Layer,
+    readonly name: string,
+    readonly shape: number[],
+    readonly dtype: DType,
+    private ownTrainable: boolean,
+    readonly initializer: ReturnType<typeof toInitializer>,
+  ) {}
+
+  /** A weight is trainable only if it was created trainable and its layer is trainable. */
+  get trainable(): boolean {
+    return this.ownTrainable && this.layer.trainable;
+  }
+
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  get path(): string {
+    return `${this.layer.name}/${this.name}`;
+  }
+}
+
+export interface AddWeightArgs {
+  name: string;
+  shape: number[];
+  initializer?: InitializerArg;
+  trainable?: boolean;
+  dtype?: DType;
+}
+
+export type LayerInput = SymbolicTensor | SymbolicTensor[];
+export type LayerOutput = SymbolicTensor | SymbolicTensor[];
+
+/** Options every layer accepts, besides its own `static options`. */
+const BASE_OPTIONS = ['name', 'trainable', 'dtype', 'inputShape', 'batchInputShape', 'batchShape', 'batchSize'];
+
+/** Layers are callable: `layers.Dense(64)(x)` is `layer.apply(x)`. */
+export interface Layer {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  (inputs: LayerInput | Record<string, SymbolicTensor>, kwargs?: CallKwargs): any;
+}
+
+export function dtypePolicy(name: DType): DTypePolicyConfig {
+  return { module: 'keras', class_name: 'DTypePolicy', config: { name }, registered_name: null };
+}
+
+function toDType(value: unknown, layerName: string): DType {
+  const name =
+    value && typeof value === 'object' ? ((value as { config?: { name?: unknown } }).config?.name ?? undefined) : value;
+  if (name === undefined || name === null) return 'float32';
+  if (typeof name === 'string' && (DTYPES as readonly string[]).includes(name)) return name as DType;
+  throw new ValueError(
+    `Layer "${layerName}" got an unsupported dtype: expected one of ${DTYPES.join(', ')}; received ${JSON.stringify(value)}.`,
+    layerName,
+  );
+}
+
+/**
+ * The base of every layer and model. A layer is built on its first call (its weights get
+ * shapes from the input), validates each call against its input spec, and records the call
+ * as a node. Subclasses implement `build`, `computeOutputShape` and `getConfig` side by side;
+ * `call` (the forward written with engine ops) is what custom layers add.
+ */
+export class Layer {
+  declare name: string;
+  declare trainable: boolean;
+  declare dtype: DType;
+  declare built: boolean;
+  declare inboundNodes: Node[];
+  declare inputSpec: InputSpec[] | null;
+  /** Batch input shape given at construction (`inputShape`/`batchInputShape`), for Sequential models. */
+  declare batchInputShape: Shape | null;
+  declare protected ownWeights: Weight[];
+
+  /**
+   * The options this layer class takes besides the base ones. Built-in layers list them so
+   * that a misspelt option is an error, as in Keras; `null` (custom layers) skips the check.
+   */
+  static readonly options: readonly string[] | null = null;
+
+  constructor(args: LayerArgs = {}) {
+    const allowed = (new.target as unknown as { options: readonly string[] | null }).options;
+    if (allowed) {
+      const unknown = Object.keys(args).filter((k) => !BASE_OPTIONS.includes(k) && !allowed.includes(k));
+      if (unknown.length > 0) {
+        const cls = (new.target as unknown as { className?: string }).className ?? new.target.name;
+        throw new TypeError_(
+          `Unrecognized option(s) passed to ${cls}: ${unknown.map((k) => JSON.stringify(k)).join(', ')}. Expected some of: ${[...allowed, ...BASE_OPTIONS].join(', ')}.`,
+          args.name,
+        );
+      }
+    }
+    // A layer object is itself a function so that `layer(x)` works as in Keras.
+    const self = function (this: unknown, inputs: LayerInput, kwargs?: CallKwargs) {
+      return (self as unknown as Layer).apply(inputs, kwargs);
+    } as unknown as Layer;
+    delete (self as { name?: unknown }).name;
+    delete (self as { length?: unknown }).length;
+    Object.setPrototypeOf(self, new.target.prototype);
+    const className = (new.target as unknown as { className?: string }).className ?? new.target.name;
+    if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
+      throw new ValueError(`A layer name must be a non-empty string; received ${JSON.stringify(args.name)}.`);
+    }
+    self.name = args.name ?? uniqueName(self.namePrefix(className));
+    self.trainable = args.trainable ?? true;
+    self.dtype = toDType(args.dtype, self.name);
+    self.built = false;
+    self.inboundNodes = [];
+    self.inputSpec = null;
+    self.ownWeights = [];
+    const batchShape = args.batchInputShape ?? args.batchShape;
+    self.batchInputShape = batchShape
+      ? [...batchShape]
+      : args.inputShape
+        ? [args.batchSize ?? null, ...args.inputShape]
+        : null;
+    return self;
+  }
+
+  /** The Keras class name written into configs. */
+  get className(): string {
+    const ctor = this.constructor as { className?: string; name: string };
+    return ctor.className ?? ctor.name;
+  }
+
+  /** Prefix for automatic names; Keras uses the snake_case class name. */
+  protected namePrefix(className: string): string {
+    return toSnakeCase(className);
+  }
+
+  // ---- build / shapes / config: what each layer family implements -------------------------
+
+  /** Creates the weights once the input shape is known. */
+  build(_inputShape: Shape | Shape[], _kwargs?: CallKwargs): void {}
+
+  /** The output shape for an input shape; throws a Keras-style error when they do not fit. */
+  computeOutputShape(inputShape: Shape | Shape[], _kwargs?: CallKwargs): Shape | Shape[] {
+    return inputShape;
+  }
+
+  /** The output dtype; float unless a layer says otherwise. */
+  computeOutputDtype(_inputDtypes: DType[]): DType {
+    return this.dtype;
+  }
+
+  /** Keras' layer config (snake_case keys, as in `config.json`). */
+  getConfig(): Record<string, unknown> {
+    const config: Record<string, unknown> = {
+      name: this.name,
+      trainable: this.trainable,
+      dtype: dtypePolicy(this.dtype),
+    };
+    if (this.batchInputShape) config.batch_input_shape = this.batchInputShape;
+    return config;
+  }
+
+  /** Rebuilds a layer from its Keras config; layers whose options differ from their config keys override this. */
+  static fromConfig(this: new (args: never) => Layer, config: Record<string, unknown>): Layer {
+    return new this(camelizeKeys(config) as never);
+  }
+
+  /** Keras' `build_config`: the input shape the layer was built with. */
+  getBuildConfig(): { input_shape: Shape | Shape[] } | null {
+    if (!this.built || this.inboundNodes.length === 0) return null;
+    const node = this.inboundNodes[0]!;
+    return { input_shape: Array.isArray(node.args) ? node.args.map((t) => t.shape) : node.args.shape };
+  }
+
+  // ---- weights ----------------------------------------------------------------------------
+
+  addWeight(args: AddWeightArgs): Weight {
+    if (!Array.isArray(args.shape) || !args.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new ValueError(
+        `Layer "${this.name}" asked for weight "${args.name}" with shape ${JSON.stringify(args.shape)}; every size must be a known non-negative integer.`,
+        this.name,
+      );
+    }
+    const weight = new Weight(
+      this,
+      args.name,
+      [...args.shape],
+      args.dtype ?? this.dtype,
+      args.trainable ?? true,
+      toInitializer(args.initializer ?? 'glorot_uniform', `weight "${args.name}" of layer "${this.name}"`),
+    );
+    this.ownWeights.push(weight);
+    return weight;
+  }
+
+  /** All weights, this layer's own then those of the layers it contains. */
+  get weights(): Weight[] {
+    return [...this.ownWeights, ...this.sublayers().flatMap((l) => l.weights)];
+  }
+
+  get trainableWeights(): Weight[] {
+    return this.weights.filter((w) => w.trainable);
+  }
+
+  get nonTrainableWeights(): Weight[] {
+    return this.weights.filter((w) => !w.trainable);
+  }
+
+  /** Layers owned by this one (wrappers, models); their weights count as this layer's. */
+  sublayers(): Layer[] {
+    return [];
+  }
+
+  countParams(): number {
+    if (!this.built) {
+      throw new ValueError(
+        `You tried to call countParams on layer "${this.name}", but the layer isn't built. Call it on an input first.`,
+        this.name,
+      );
+    }
+    return uniqueWeights(this.weights).reduce((n, w) => n + w.size, 0);
+  }
+
+  // ---- calling ----------------------------------------------------------------------------
+
+  /** Calls the layer on symbolic tensors: validates, builds on first call, records a node. */
+  apply(inputs: LayerInput | Record<string, SymbolicTensor>, kwargs: CallKwargs = {}): LayerOutput {
+    const args = this.standardizeInputs(inputs);
+    const flat = Array.isArray(args) ? args : [args];
+    this.assertInputCompatibility(flat.map((t) => t.shape));
+    const inputShape = Array.isArray(args) ? args.map((t) => t.shape) : args.shape;
+    if (!this.built) {
+      this.build(inputShape, kwargs);
+      this.built = true;
+    }
+    const outputShape = this.computeOutputShape(inputShape, kwargs);
+    const dtype = this.computeOutputDtype(flat.map((t) => t.dtype));
+    const nodeIndex = this.inboundNodes.length;
+    const many = isShapeList(outputShape);
+    const shapes = many ? outputShape : [outputShape];
+    const outputs = shapes.map((s, i) => new SymbolicTensor([...s], dtype, this, nodeIndex, i));
+    this.inboundNodes.push(new Node(this, args, kwargs, outputs));
+    return many ? outputs : outputs[0]!;
+  }
+
+  /** How many tensors each call returns (1 for most layers). */
+  outputCount(): number {
+    return this.inboundNodes[0]?.outputs.length ?? 1;
+  }
+
+  protected standardizeInputs(inputs: unknown): LayerInput {
+    const check = (t: unknown, i: number): SymbolicTensor => {
+      if (isSymbolicTensor(t)) return t;
+      throw new TypeError_(
+        `Layer "${this.name}" expects symbolic tensors as input (the result of \`Input()\` or of calling a layer); input ${i} is ${describe(t)}.`,
+        this.name,
+      );
+    };
+    if (Array.isArray(inputs)) {
+      if (inputs.length === 0) {
+        throw new ValueError(`Layer "${this.name}" was called on an empty list of inputs.`, this.name);
+      }
+      return inputs.map(check);
+    }
+    return check(inputs, 0);
+  }
+
+  /** Keras' `assert_input_compatibility`, with its messages. */
+  assertInputCompatibility(shapes: Shape[]): void {
+    const specs = this.inputSpec;
+    if (!specs) return;
+    if (specs.length !== shapes.length && specs.length > 1) {
+      throw new ValueError(
+        `Layer "${this.name}" expects ${specs.length} input(s), but it received ${shapes.length} input tensors. Inputs received: [${shapes.map(formatShape).join(', ')}]`,
+        this.name,
+      );
+    }
+    shapes.forEach((shape, i) => {
+      const spec = specs.length === 1 ? specs[0]! : specs[i]!;
+      const prefix = `Input ${i} of layer "${this.name}" is incompatible with the layer:`;
+      const rank = shape.length;
+      const fail = (what: string): never => {
+        throw new ValueError(`${prefix} ${what}`, this.name);
+      };
+      if (spec.ndim !== undefined && rank !== spec.ndim)
+        fail(`expected ndim=${spec.ndim}, found ndim=${rank}. Full shape received: ${formatShape(shape)}`);
+      if (spec.maxNdim !== undefined && rank > spec.maxNdim)
+        fail(`expected max_ndim=${spec.maxNdim}, found ndim=${rank}. Full shape received: ${formatShape(shape)}`);
+      if (spec.minNdim !== undefined && rank < spec.minNdim)
+        fail(`expected min_ndim=${spec.minNdim}, found ndim=${rank}. Full shape received: ${formatShape(shape)}`);
+      for (const [key, value] of Object.entries(spec.axes ?? {})) {
+        const axis = Number(key);
+        const dim = shape[axis < 0 ? rank + axis : axis];
+        if (dim !== null && dim !== undefined && dim !== value)
+          fail(
+            `expected axis ${axis} of input shape to have value ${value}, but received input with shape ${formatShape(shape)}`,
+          );
+      }
+      if (spec.shape) {
+        const ok = spec.shape.length === rank && spec.shape.every((d, k) => d === null || shape[k] === null || d === shape[k]);
+        if (!ok) fail(`expected shape=${formatShape(spec.shape)}, found shape=${formatShape(shape)}`);
+      }
+    });
+  }
+
+  // ---- nodes ------------------------------------------------------------------------------
+
+  private nodeAt(index: number, what: string): Node {
+    if (this.inboundNodes.length === 0) {
+      throw new ValueError(`The layer "${this.name}" has never been called and thus has no defined ${what}.`, this.name);
+    }
+    const node = this.inboundNodes[index];
+    if (!node) {
+      throw new ValueError(
+        `Asked to get ${what} at node ${index}, but the layer "${this.name}" has only ${this.inboundNodes.length} inbound node(s).`,
+        this.name,
+      );
+    }
+    return node;
+  }
+
+  private singleNode(what: string, method: string): Node {
+    const node = this.nodeAt(0, what);
+    if (this.inboundNodes.length > 1) {
+      throw new StrataError(
+        `Layer "${this.name}" has multiple inbound nodes, hence the notion of "layer ${what}" is ill-defined. Use \`${method}(nodeIndex)\` instead.`,
+        this.name,
+      );
+    }
+    return node;
+  }
+
+  private sameShapeAcrossNodes(pick: (n: Node) => Shape | Shape[], what: string, method: string): Shape | Shape[] {
+    const first = pick(this.nodeAt(0, what));
+    const key = JSON.stringify(first);
+    if (this.inboundNodes.some((n) => JSON.stringify(pick(n)) !== key)) {
+      throw new StrataError(
+        `The layer "${this.name}" has multiple inbound nodes, with different ${what}s. Hence the notion of "${what}" is ill-defined for the layer. Use \`${method}(nodeIndex)\` instead.`,
+        this.name,
+      );
+    }
+    return first;
+  }
+
+  getInputAt(nodeIndex: number): LayerInput {
+    return this.nodeAt(nodeIndex, 'input').args;
+  }
+
+  getOutputAt(nodeIndex: number): LayerOutput {
+    const outs = this.nodeAt(nodeIndex, 'output').outputs;
+    return outs.length === 1 ? outs[0]! : outs;
+  }
+
+  getInputShapeAt(nodeIndex: number): Shape | Shape[] {
+    return nodeInputShape(this.nodeAt(nodeIndex, 'input shape'));
+  }
+
+  getOutputShapeAt(nodeIndex: number): Shape | Shape[] {
+    return nodeOutputShape(this.nodeAt(nodeIndex, 'output shape'));
+  }
+
+  get input(): LayerInput {
+    return this.singleNode('input', 'getInputAt').args;
+  }
+
+  get output(): LayerOutput {
+    const outs = this.singleNode('output', 'getOutputAt').outputs;
+    return outs.length === 1 ? outs[0]! : outs;
+  }
+
+  get inputShape(): Shape | Shape[] {
+    return this.sameShapeAcrossNodes(nodeInputShape, 'input shape', 'getInputShapeAt');
+  }
+
+  get outputShape(): Shape | Shape[] {
+    return this.sameShapeAcrossNodes(nodeOutputShape, 'output shape', 'getOutputShapeAt');
+  }
+
+  toString(): string {
+    return `<${this.className} name=${this.name}, built=${this.built}>`;
+  }
+}
+
+function nodeInputShape(node: Node): Shape | Shape[] {
+  return Array.isArray(node.args) ? node.args.map((t) => t.shape) : node.args.shape;
+}
+
+function nodeOutputShape(node: Node): Shape | Shape[] {
+  return node.outputs.length === 1 ? node.outputs[0]!.shape : node.outputs.map((t) => t.shape);
+}
+
+/** A shape is a list of dims; a list of shapes is a list of lists. */
+export function isShapeList(value: Shape | Shape[]): value is Shape[] {
+  return value.length > 0 && Array.isArray(value[0]);
+}
+
+/** A weight shared between layers (a model nested twice) counts once. */
+export function uniqueWeights(weights: Weight[]): Weight[] {
+  return [...new Set(weights)];
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (value instanceof Layer) return `the layer "${value.name}" itself (call it on a tensor first)`;
+  if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value)})`;
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
