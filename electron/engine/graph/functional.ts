@@ -112,6 +112,11 @@ export function mapGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[], mo
           );
         }
       }
+      // An Input that is not among the model's inputs provides nothing (checked above for its readers).
+      if (node.layer instanceof InputLayer) {
+        if (inputSet.has(node.outputs[0]!)) done.push(node.layer.name);
+        continue;
+      }
       node.outputs.forEach((t) => computable.add(t));
       done.push(node.layer.name);
     }
