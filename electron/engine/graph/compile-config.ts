@@ -1,25 +1,55 @@
 import { ValueError } from './errors.js';
 
-/** What `model.compile()` takes; each of loss, lossWeights and metrics may be one value, one per output, or keyed by output name. */
-export interface CompileArgs {
-  optimizer?: string | { className: string; config?: Record<string, unknown> };
-  loss?: string | string[] | Record<string, string>;
-  lossWeights?: number | number[] | Record<string, number>;
-  metrics?: string[] | Record<string, string | string[]>;
+/**
+ * `model.compile()` options as recorded with a model (Keras' `compile_config`). This module
+ * knows the names and Keras default hyper-parameters of optimizers, losses and metrics; the
+ * training layer supplies their mathematics.
+ */
+
+/** An optimizer or loss with its options, e.g. `optimizers.RMSprop(1e-3)`. */
+export interface ObjectSpec {
+  className: string;
+  config: Record<string, unknown>;
 }
 
-export const OPTIMIZERS = ['sgd', 'rmsprop', 'adam', 'adamw', 'adagrad', 'adadelta', 'adamax', 'nadam'] as const;
-export const LOSSES = [
-  'mean_squared_error',
-  'mean_absolute_error',
-  'huber',
-  'binary_crossentropy',
-  'categorical_crossentropy',
-  'sparse_categorical_crossentropy',
-  'kl_divergence',
-  'cosine_similarity',
-] as const;
+type Named = string | ObjectSpec;
+
+export interface CompileArgs {
+  optimizer?: Named;
+  /** One loss for every output, one per output, or keyed by output name. */
+  loss?: Named | Named[] | Record<string, Named>;
+  lossWeights?: number | number[] | Record<string, number>;
+  metrics?: Array<string | string[]> | Record<string, string | string[]>;
+}
+
+/** Keras 3 optimizer defaults (snake_case, as in config.json). */
+export const OPTIMIZER_DEFAULTS: Record<string, Record<string, unknown>> = {
+  SGD: { learning_rate: 0.01, momentum: 0, nesterov: false },
+  RMSprop: { learning_rate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
+  Adam: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false },
+  AdamW: { learning_rate: 0.001, weight_decay: 0.004, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false },
+  Adagrad: { learning_rate: 0.001, initial_accumulator_value: 0.1, epsilon: 1e-7 },
+  Adadelta: { learning_rate: 0.001, rho: 0.95, epsilon: 1e-7 },
+  Adamax: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
+  Nadam: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
+};
+/** Options every optimizer takes. */
+const OPTIMIZER_COMMON = ['clipnorm', 'clipvalue', 'global_clipnorm', 'weight_decay', 'name'];
+
+/** Keras 3 loss classes, their function names, and their options' defaults. */
+export const LOSS_DEFAULTS: Record<string, { fn: string; config: Record<string, unknown> }> = {
+  MeanSquaredError: { fn: 'mean_squared_error', config: {} },
+  MeanAbsoluteError: { fn: 'mean_absolute_error', config: {} },
+  Huber: { fn: 'huber', config: { delta: 1 } },
+  BinaryCrossentropy: { fn: 'binary_crossentropy', config: { from_logits: false, label_smoothing: 0, axis: -1 } },
+  CategoricalCrossentropy: { fn: 'categorical_crossentropy', config: { from_logits: false, label_smoothing: 0, axis: -1 } },
+  SparseCategoricalCrossentropy: { fn: 'sparse_categorical_crossentropy', config: { from_logits: false, ignore_class: null } },
+  KLDivergence: { fn: 'kl_divergence', config: {} },
+  CosineSimilarity: { fn: 'cosine_similarity', config: { axis: -1 } },
+};
 const LOSS_ALIASES: Record<string, string> = { mse: 'mean_squared_error', mae: 'mean_absolute_error', kld: 'kl_divergence' };
+export const LOSS_NAMES = Object.values(LOSS_DEFAULTS).map((l) => l.fn);
+
 export const METRICS = [
   'accuracy',
   'acc',
@@ -38,34 +68,74 @@ export const METRICS = [
 ] as const;
 
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+const snakeKeys = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [snake(k), v]));
 
-function checkName(kind: string, value: unknown, allowed: readonly string[], aliases: Record<string, string> = {}): string {
-  if (typeof value === 'string') {
-    const name = aliases[snake(value)] ?? snake(value);
-    if (allowed.includes(name)) return name;
+/** A spec with the class's defaults filled in; options are checked against them. */
+function withDefaults(kind: string, spec: ObjectSpec, defaults: Record<string, unknown>, common: string[] = []): ObjectSpec {
+  const given = snakeKeys(spec.config ?? {});
+  const unknown = Object.keys(given).filter((k) => !(k in defaults) && !common.includes(k));
+  if (unknown.length > 0) {
+    throw new ValueError(
+      `Unknown option(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')} for ${kind} ${spec.className}; it takes ${[...Object.keys(defaults), ...common].join(', ')}.`,
+    );
   }
-  throw new ValueError(`Unknown ${kind}: expected one of ${allowed.join(', ')}; received ${JSON.stringify(value)}.`);
+  return { className: spec.className, config: { ...defaults, ...given } };
 }
 
-/**
- * The compile options of a model, validated against its outputs. Kept as Keras' `compile_config`
- * so that it is saved with the model.
- */
+function classOf(name: string, classes: string[]): string | undefined {
+  return classes.find((c) => c === name || c.toLowerCase() === name.toLowerCase().replace(/_/g, ''));
+}
+
+export function toOptimizer(value: Named): ObjectSpec {
+  const classes = Object.keys(OPTIMIZER_DEFAULTS);
+  const name = typeof value === 'string' ? value : value?.className;
+  const cls = typeof name === 'string' ? classOf(name, classes) : undefined;
+  if (!cls) {
+    throw new ValueError(`Unknown optimizer: expected one of ${classes.join(', ')}; received ${JSON.stringify(value)}.`);
+  }
+  return withDefaults('optimizer', { className: cls, config: typeof value === 'string' ? {} : value.config }, OPTIMIZER_DEFAULTS[cls]!, OPTIMIZER_COMMON);
+}
+
+/** A loss by function name (`'sparse_categorical_crossentropy'`, `'mse'`) or class (`losses.Huber({ delta: 2 })`). */
+export function toLoss(value: Named): string | ObjectSpec {
+  if (typeof value === 'string') {
+    const name = LOSS_ALIASES[snake(value)] ?? snake(value);
+    if (LOSS_NAMES.includes(name)) return name;
+    const cls = classOf(value, Object.keys(LOSS_DEFAULTS));
+    if (cls) return LOSS_DEFAULTS[cls]!.fn;
+  } else if (value && typeof value === 'object' && typeof value.className === 'string') {
+    const cls = classOf(value.className, Object.keys(LOSS_DEFAULTS));
+    if (cls) return withDefaults('loss', { className: cls, config: value.config }, LOSS_DEFAULTS[cls]!.config, ['name', 'reduction']);
+  }
+  throw new ValueError(
+    `Unknown loss: expected one of ${LOSS_NAMES.join(', ')} or a loss class (${Object.keys(LOSS_DEFAULTS).join(', ')}); received ${JSON.stringify(value)}.`,
+  );
+}
+
+function toMetric(value: unknown): string {
+  if (typeof value === 'string' && (METRICS as readonly string[]).includes(snake(value))) return snake(value);
+  throw new ValueError(`Unknown metric: expected one of ${METRICS.join(', ')}; received ${JSON.stringify(value)}.`);
+}
+
+/** The compile options of a model, validated against its outputs. */
 export class CompileConfig {
-  readonly optimizer: { className: string; config: Record<string, unknown> };
-  readonly loss: string | string[] | Record<string, string> | null;
+  readonly optimizer: ObjectSpec;
+  readonly loss: ReturnType<typeof toLoss> | Array<ReturnType<typeof toLoss>> | Record<string, ReturnType<typeof toLoss>> | null;
   readonly lossWeights: number | number[] | Record<string, number> | null;
-  readonly metrics: string | Array<string | string[]> | Record<string, string | string[]> | null;
+  readonly metrics: Array<string | string[]> | Record<string, string | string[]> | null;
 
   constructor(args: CompileArgs, outputNames: string[]) {
-    const opt = args.optimizer ?? 'rmsprop';
-    this.optimizer =
-      typeof opt === 'string'
-        ? { className: checkName('optimizer', opt, OPTIMIZERS), config: {} }
-        : { className: checkName('optimizer', opt.className, OPTIMIZERS), config: { ...(opt.config ?? {}) } };
-    this.loss = args.loss === undefined ? null : perOutput('loss', args.loss, outputNames, (v) => checkName('loss', v, LOSSES, LOSS_ALIASES));
+    if (args === null || typeof args !== 'object') {
+      throw new ValueError(`compile() takes an options object ({ optimizer, loss, lossWeights, metrics }); received ${JSON.stringify(args)}.`);
+    }
+    const unknown = Object.keys(args).filter((k) => !['optimizer', 'loss', 'lossWeights', 'metrics'].includes(k));
+    if (unknown.length > 0) {
+      throw new ValueError(`Unknown compile() option(s) ${JSON.stringify(unknown)}; expected optimizer, loss, lossWeights, metrics.`);
+    }
+    this.optimizer = toOptimizer(args.optimizer ?? 'rmsprop');
+    this.loss = args.loss === undefined || args.loss === null ? null : perOutput('loss', args.loss, outputNames, toLoss);
     this.lossWeights =
-      args.lossWeights === undefined
+      args.lossWeights === undefined || args.lossWeights === null
         ? null
         : perOutput('lossWeights', args.lossWeights, outputNames, (v) => {
             if (typeof v !== 'number' || !Number.isFinite(v)) {
@@ -73,27 +143,56 @@ export class CompileConfig {
             }
             return v;
           });
+    const metric = (v: string | string[]) => (Array.isArray(v) ? v.map(toMetric) : toMetric(v));
     this.metrics =
-      args.metrics === undefined
+      args.metrics === undefined || args.metrics === null
         ? null
         : Array.isArray(args.metrics)
-          ? args.metrics.map((m) => checkName('metric', m, METRICS))
-          : perOutput('metrics', args.metrics, outputNames, (v) =>
-              Array.isArray(v) ? v.map((m) => checkName('metric', m, METRICS)) : checkName('metric', v, METRICS),
-            );
+          ? args.metrics.map(metric)
+          : (perOutput('metrics', args.metrics as Record<string, string | string[]>, outputNames, metric) as Record<string, string | string[]>);
   }
 
   /** Keras 3's `compile_config`. */
   toJSON(): Record<string, unknown> {
+    const obj = (module: string, s: ObjectSpec) => ({ module, class_name: s.className, config: s.config, registered_name: null });
+    const loss = (l: string | ObjectSpec) => (typeof l === 'string' ? l : obj('keras.losses', l));
+    const mapLoss = (v: NonNullable<CompileConfig['loss']>) =>
+      typeof v === 'string' || 'className' in v
+        ? loss(v as string | ObjectSpec)
+        : Array.isArray(v)
+          ? v.map(loss)
+          : Object.fromEntries(Object.entries(v).map(([k, l]) => [k, loss(l)]));
     return {
-      optimizer: { module: 'keras.optimizers', class_name: this.optimizer.className, config: this.optimizer.config, registered_name: null },
-      loss: this.loss,
+      optimizer: obj('keras.optimizers', this.optimizer),
+      loss: this.loss === null ? null : mapLoss(this.loss),
       loss_weights: this.lossWeights,
       metrics: this.metrics,
       weighted_metrics: null,
       run_eagerly: false,
       steps_per_execution: 1,
       jit_compile: false,
+    };
+  }
+
+  /** Reads Keras' `compile_config` back into compile() options. */
+  static argsFromJSON(c: Record<string, unknown>): CompileArgs {
+    const spec = (v: unknown): Named =>
+      v && typeof v === 'object' && 'class_name' in v
+        ? { className: (v as { class_name: string }).class_name, config: (v as { config?: Record<string, unknown> }).config ?? {} }
+        : (v as string);
+    const losses = c.loss;
+    return {
+      optimizer: c.optimizer ? spec(c.optimizer) : undefined,
+      loss:
+        losses === null || losses === undefined
+          ? undefined
+          : Array.isArray(losses)
+            ? losses.map(spec)
+            : typeof losses === 'object' && !('class_name' in losses)
+              ? Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, spec(v)]))
+              : spec(losses),
+      lossWeights: (c.loss_weights ?? undefined) as CompileArgs['lossWeights'],
+      metrics: (c.metrics ?? undefined) as CompileArgs['metrics'],
     };
   }
 }
@@ -107,7 +206,7 @@ function perOutput<T, A>(what: string, value: A | A[] | Record<string, A>, outpu
     }
     return value.map(check);
   }
-  if (value !== null && typeof value === 'object') {
+  if (value !== null && typeof value === 'object' && !('className' in value)) {
     const unknown = Object.keys(value).filter((k) => !outputNames.includes(k));
     if (unknown.length > 0) {
       throw new ValueError(

@@ -1,3 +1,4 @@
+import { CompileConfig } from './compile-config.js';
 import { ValueError } from './errors.js';
 import { Functional } from './functional.js';
 import { InputLayer } from './input-layer.js';
@@ -151,17 +152,6 @@ export function modelFromJSON(json: string | SerializedLayer): Functional {
     throw new ValueError(`Expected a model (Functional or Sequential) at the top of the JSON; received a ${model.className} layer.`);
   }
   const compile = parsed.compile_config as Record<string, unknown> | undefined;
-  if (compile) model.compile(compileArgsFromConfig(compile));
+  if (compile) model.compile(CompileConfig.argsFromJSON(compile));
   return model;
 }
-
-function compileArgsFromConfig(c: Record<string, unknown>) {
-  const opt = c.optimizer as string | { class_name: string; config?: Record<string, unknown> } | null;
-  return {
-    optimizer: opt === null || opt === undefined ? undefined : typeof opt === 'string' ? opt : { className: opt.class_name, config: opt.config },
-    loss: (c.loss ?? undefined) as never,
-    lossWeights: (c.loss_weights ?? undefined) as never,
-    metrics: (c.metrics ?? undefined) as never,
-  };
-}
-
