@@ -12,6 +12,9 @@ import type { SymbolicTensor } from '../graph/symbolic-tensor.js';
 export { Input } from '../graph/input-layer.js';
 export { layers } from '../layers/index.js';
 export { registerLayer } from '../graph/registry.js';
+export { ops } from '../ops/index.js';
+export type { TracedTensor, Operand } from '../ops/index.js';
+export type { Weight } from '../graph/layer.js';
 export type { Functional, SymbolicTensor, Layer };
 
 type Options = Record<string, unknown>;
@@ -22,16 +25,14 @@ const optimizer = (className: string) => (learningRateOrOptions?: number | Optio
 const loss = (className: string) => (options: Options = {}): ObjectSpec => ({ className, config: { ...options } });
 
 /** Optimizers for `compile()`, as in Keras: `optimizers.RMSprop(1e-3)`, `optimizers.Adam({ learningRate: 3e-4 })`. */
-export const optimizers = Object.fromEntries(Object.keys(OPTIMIZER_DEFAULTS).map((c) => [c, optimizer(c)])) as Record<
-  keyof typeof OPTIMIZER_DEFAULTS & string,
-  (learningRateOrOptions?: number | Options) => ObjectSpec
->;
+export const optimizers = Object.fromEntries(Object.keys(OPTIMIZER_DEFAULTS).map((c) => [c, optimizer(c)])) as {
+  [K in keyof typeof OPTIMIZER_DEFAULTS]: (learningRateOrOptions?: number | Options) => ObjectSpec;
+};
 
 /** Loss classes for `compile()`: `losses.SparseCategoricalCrossentropy({ fromLogits: true })`. */
-export const losses = Object.fromEntries(Object.keys(LOSS_DEFAULTS).map((c) => [c, loss(c)])) as Record<
-  keyof typeof LOSS_DEFAULTS & string,
-  (options?: Options) => ObjectSpec
->;
+export const losses = Object.fromEntries(Object.keys(LOSS_DEFAULTS).map((c) => [c, loss(c)])) as {
+  [K in keyof typeof LOSS_DEFAULTS]: (options?: Options) => ObjectSpec;
+};
 
 /** `Model({ inputs, outputs, name })`, or Keras' positional `Model(inputs, outputs, { name })`. */
 export function Model(args: FunctionalArgs): Functional;

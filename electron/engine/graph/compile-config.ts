@@ -23,7 +23,7 @@ export interface CompileArgs {
 }
 
 /** Keras 3 optimizer defaults (snake_case, as in config.json). */
-export const OPTIMIZER_DEFAULTS: Record<string, Record<string, unknown>> = {
+export const OPTIMIZER_DEFAULTS = {
   SGD: { learning_rate: 0.01, momentum: 0, nesterov: false },
   RMSprop: { learning_rate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
   Adam: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false },
@@ -32,12 +32,13 @@ export const OPTIMIZER_DEFAULTS: Record<string, Record<string, unknown>> = {
   Adadelta: { learning_rate: 0.001, rho: 0.95, epsilon: 1e-7 },
   Adamax: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
   Nadam: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
-};
+} satisfies Record<string, Record<string, unknown>>;
+const OPTIMIZERS: Record<string, Record<string, unknown>> = OPTIMIZER_DEFAULTS;
 /** Options every optimizer takes. */
 const OPTIMIZER_COMMON = ['clipnorm', 'clipvalue', 'global_clipnorm', 'weight_decay', 'name'];
 
 /** Keras 3 loss classes, their function names, and their options' defaults. */
-export const LOSS_DEFAULTS: Record<string, { fn: string; config: Record<string, unknown> }> = {
+export const LOSS_DEFAULTS = {
   MeanSquaredError: { fn: 'mean_squared_error', config: {} },
   MeanAbsoluteError: { fn: 'mean_absolute_error', config: {} },
   Huber: { fn: 'huber', config: { delta: 1 } },
@@ -46,9 +47,10 @@ export const LOSS_DEFAULTS: Record<string, { fn: string; config: Record<string, 
   SparseCategoricalCrossentropy: { fn: 'sparse_categorical_crossentropy', config: { from_logits: false, ignore_class: null } },
   KLDivergence: { fn: 'kl_divergence', config: {} },
   CosineSimilarity: { fn: 'cosine_similarity', config: { axis: -1 } },
-};
+} satisfies Record<string, { fn: string; config: Record<string, unknown> }>;
+const LOSSES: Record<string, { fn: string; config: Record<string, unknown> }> = LOSS_DEFAULTS;
 const LOSS_ALIASES: Record<string, string> = { mse: 'mean_squared_error', mae: 'mean_absolute_error', kld: 'kl_divergence' };
-export const LOSS_NAMES = Object.values(LOSS_DEFAULTS).map((l) => l.fn);
+export const LOSS_NAMES = Object.values(LOSSES).map((l) => l.fn);
 
 export const METRICS = [
   'accuracy',
@@ -87,13 +89,13 @@ function classOf(name: string, classes: string[]): string | undefined {
 }
 
 export function toOptimizer(value: Named): ObjectSpec {
-  const classes = Object.keys(OPTIMIZER_DEFAULTS);
+  const classes = Object.keys(OPTIMIZERS);
   const name = typeof value === 'string' ? value : value?.className;
   const cls = typeof name === 'string' ? classOf(name, classes) : undefined;
   if (!cls) {
     throw new ValueError(`Unknown optimizer: expected one of ${classes.join(', ')}; received ${JSON.stringify(value)}.`);
   }
-  return withDefaults('optimizer', { className: cls, config: typeof value === 'string' ? {} : value.config }, OPTIMIZER_DEFAULTS[cls]!, OPTIMIZER_COMMON);
+  return withDefaults('optimizer', { className: cls, config: typeof value === 'string' ? {} : value.config }, OPTIMIZERS[cls]!, OPTIMIZER_COMMON);
 }
 
 /** A loss by function name (`'sparse_categorical_crossentropy'`, `'mse'`) or class (`losses.Huber({ delta: 2 })`). */
@@ -101,14 +103,14 @@ export function toLoss(value: Named): string | ObjectSpec {
   if (typeof value === 'string') {
     const name = LOSS_ALIASES[snake(value)] ?? snake(value);
     if (LOSS_NAMES.includes(name)) return name;
-    const cls = classOf(value, Object.keys(LOSS_DEFAULTS));
-    if (cls) return LOSS_DEFAULTS[cls]!.fn;
+    const cls = classOf(value, Object.keys(LOSSES));
+    if (cls) return LOSSES[cls]!.fn;
   } else if (value && typeof value === 'object' && typeof value.className === 'string') {
-    const cls = classOf(value.className, Object.keys(LOSS_DEFAULTS));
-    if (cls) return withDefaults('loss', { className: cls, config: value.config }, LOSS_DEFAULTS[cls]!.config, ['name', 'reduction']);
+    const cls = classOf(value.className, Object.keys(LOSSES));
+    if (cls) return withDefaults('loss', { className: cls, config: value.config }, LOSSES[cls]!.config, ['name', 'reduction']);
   }
   throw new ValueError(
-    `Unknown loss: expected one of ${LOSS_NAMES.join(', ')} or a loss class (${Object.keys(LOSS_DEFAULTS).join(', ')}); received ${JSON.stringify(value)}.`,
+    `Unknown loss: expected one of ${LOSS_NAMES.join(', ')} or a loss class (${Object.keys(LOSSES).join(', ')}); received ${JSON.stringify(value)}.`,
   );
 }
 

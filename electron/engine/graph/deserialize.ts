@@ -7,7 +7,9 @@ import { lookupLayerClass } from './registry.js';
 import { Sequential } from './sequential.js';
 import type { SerializedLayer } from './serialize.js';
 import { SymbolicTensor } from './symbolic-tensor.js';
+import type { Shape } from './shape.js';
 import { camelizeKeys } from './naming.js';
+import { TracedLayer } from '../layers/traced.js';
 
 type History = [string, number, number];
 interface NodeConfig {
@@ -28,13 +30,19 @@ export function deserializeLayer(entry: SerializedLayer, where = 'config'): Laye
   if (entry.class_name === 'Functional' || entry.class_name === 'Model') return functionalFromConfig(config, where);
   if (entry.class_name === 'Sequential') return sequentialFromConfig(config, where);
   const cls = lookupLayerClass(entry.class_name, entry.registered_name);
+  // A custom layer whose class this process does not have (its model file ran elsewhere): rebuild it from its trace.
+  if (cls?.registeredName !== entry.registered_name && TracedLayer.isTracedEntry(entry)) return TracedLayer.fromEntry(entry, where);
   if (!cls) {
     const name = entry.registered_name ?? entry.class_name;
     throw new ValueError(
       `Unknown layer class "${name}" at ${where} (layer "${String(config.name)}"). If it is a custom layer, define it in the model file and register it with \`registerLayer('${entry.class_name}', ${entry.class_name})\`.`,
     );
   }
-  return cls.fromConfig(config);
+  const layer = cls.fromConfig(config);
+  // Keras' build_from_config: a layer saved built comes back built (wrappers' inner layers need it).
+  const built = entry.build_config?.input_shape as Shape | Shape[] | null | undefined;
+  if (built) layer.maybeBuild(built);
+  return layer;
 }
 
 function isHistory(v: unknown): v is History {

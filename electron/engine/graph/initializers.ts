@@ -16,6 +16,8 @@ const CLASS_NAMES: Record<string, string> = {
   ones: 'Ones',
   constant: 'Constant',
   random_normal: 'RandomNormal',
+  normal: 'RandomNormal',
+  uniform: 'RandomUniform',
   random_uniform: 'RandomUniform',
   truncated_normal: 'TruncatedNormal',
   glorot_uniform: 'GlorotUniform',

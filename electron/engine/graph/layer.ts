@@ -4,6 +4,7 @@ import { camelizeKeys, toSnakeCase, uniqueName } from './naming.js';
 import { Node, type CallKwargs } from './node.js';
 import { DTYPES, formatShape, sizeOf, type DType, type Shape } from './shape.js';
 import { SymbolicTensor, isSymbolicTensor } from './symbolic-tensor.js';
+import { hasTracedCall, savedTrace, traceCall, traceOutputDtype, type TraceJSON } from '../ops/trace.js';
 
 /** Options every layer takes (Keras' base-layer keyword arguments, in camelCase). */
 export interface LayerArgs {
@@ -104,7 +105,7 @@ function toDType(value: unknown, layerName: string): DType {
  */
 export class Layer {
   declare name: string;
-  declare trainable: boolean;
+  declare private ownTrainable: boolean;
   declare dtype: DType;
   declare built: boolean;
   declare inboundNodes: Node[];
@@ -112,6 +113,8 @@ export class Layer {
   /** Batch input shape given at construction (`inputShape`/`batchInputShape`), for Sequential models. */
   declare batchInputShape: Shape | null;
   declare protected ownWeights: Weight[];
+  /** The input shape the layer was built with (Keras' `build_config`). */
+  declare buildInputShape: Shape | Shape[] | null;
 
   /**
    * The options this layer class takes besides the base ones. Built-in layers list them so
@@ -143,12 +146,13 @@ export class Layer {
       throw new ValueError(`A layer name must be a non-empty string; received ${JSON.stringify(args.name)}.`);
     }
     self.name = args.name ?? uniqueName(self.namePrefix(className));
-    self.trainable = args.trainable ?? true;
+    self.ownTrainable = args.trainable ?? true;
     self.dtype = toDType(args.dtype, self.name);
     self.built = false;
     self.inboundNodes = [];
     self.inputSpec = null;
     self.ownWeights = [];
+    self.buildInputShape = null;
     const batchShape = args.batchInputShape ?? args.batchShape;
     self.batchInputShape = batchShape
       ? [...batchShape]
@@ -156,6 +160,16 @@ export class Layer {
         ? [args.batchSize ?? null, ...args.inputShape]
         : null;
     return self;
+  }
+
+  /** Freezing a layer freezes the layers it contains, as in Keras. */
+  get trainable(): boolean {
+    return this.ownTrainable;
+  }
+
+  set trainable(value: boolean) {
+    this.ownTrainable = value;
+    for (const layer of this.sublayers()) layer.trainable = value;
   }
 
   /** The Keras class name written into configs. */
@@ -175,12 +189,15 @@ export class Layer {
   build(_inputShape: Shape | Shape[], _kwargs?: CallKwargs): void {}
 
   /** The output shape for an input shape; throws a Keras-style error when they do not fit. */
-  computeOutputShape(inputShape: Shape | Shape[], _kwargs?: CallKwargs): Shape | Shape[] {
+  computeOutputShape(inputShape: Shape | Shape[], kwargs?: CallKwargs): Shape | Shape[] {
+    // A custom layer's forward is its call() written with ops: trace it to get the output shape.
+    if (hasTracedCall(this)) return traceCall(this, inputShape, kwargs);
     return inputShape;
   }
 
   /** The output dtype; float unless a layer says otherwise. */
-  computeOutputDtype(_inputDtypes: DType[]): DType {
+  computeOutputDtype(inputDtypes: DType[]): DType {
+    if (hasTracedCall(this)) return traceOutputDtype(this, inputDtypes);
     return this.dtype;
   }
 
@@ -200,11 +217,26 @@ export class Layer {
     return new this(camelizeKeys(config) as never);
   }
 
-  /** Keras' `build_config`: the input shape the layer was built with. */
-  getBuildConfig(): { input_shape: Shape | Shape[] } | null {
-    if (!this.built || this.inboundNodes.length === 0) return null;
-    const node = this.inboundNodes[0]!;
-    return { input_shape: Array.isArray(node.args) ? node.args.map((t) => t.shape) : node.args.shape };
+  /**
+   * Layers without weights or shape-dependent state are built when created, as in Keras 3,
+   * which then writes no `build_config` for them.
+   */
+  static readonly builtAtInit: boolean = false;
+
+  /** Keras' `build_config`: the input shape the layer was built with, and a custom layer's traced call. */
+  getBuildConfig(): { input_shape: Shape | Shape[]; trace?: TraceJSON } | null {
+    if ((this.constructor as typeof Layer).builtAtInit) return null;
+    if (!this.built || this.buildInputShape === null) return null;
+    const trace = savedTrace(this);
+    return { input_shape: this.buildInputShape, ...(trace && { trace }) };
+  }
+
+  /** Builds the layer for an input shape unless it is built (Keras' `_maybe_build`); wrappers build inner layers so. */
+  maybeBuild(inputShape: Shape | Shape[], kwargs?: CallKwargs): void {
+    if (this.built) return;
+    this.build(inputShape, kwargs);
+    this.built = true;
+    this.buildInputShape = inputShape;
   }
 
   // ---- weights ----------------------------------------------------------------------------
@@ -264,12 +296,25 @@ export class Layer {
     const flat = Array.isArray(args) ? args : [args];
     this.assertInputCompatibility(flat.map((t) => t.shape));
     const inputShape = Array.isArray(args) ? args.map((t) => t.shape) : args.shape;
-    if (!this.built) {
-      this.build(inputShape, kwargs);
-      this.built = true;
+    const firstCall = !this.built;
+    const specBefore = this.inputSpec;
+    let result: { outputShape: Shape | Shape[]; dtype: DType };
+    try {
+      if (firstCall) this.build(inputShape, kwargs);
+      result = { outputShape: this.computeOutputShape(inputShape, kwargs), dtype: this.computeOutputDtype(flat.map((t) => t.dtype)) };
+    } catch (e) {
+      // A first call that fails leaves the layer as it was, ready for a call that fits.
+      if (firstCall) {
+        this.ownWeights = [];
+        this.inputSpec = specBefore;
+      }
+      throw e;
     }
-    const outputShape = this.computeOutputShape(inputShape, kwargs);
-    const dtype = this.computeOutputDtype(flat.map((t) => t.dtype));
+    if (firstCall) {
+      this.built = true;
+      this.buildInputShape = inputShape;
+    }
+    const { outputShape, dtype } = result;
     const nodeIndex = this.inboundNodes.length;
     const many = isShapeList(outputShape);
     const shapes = many ? outputShape : [outputShape];
@@ -304,7 +349,7 @@ export class Layer {
   assertInputCompatibility(shapes: Shape[]): void {
     const specs = this.inputSpec;
     if (!specs) return;
-    if (specs.length !== shapes.length && specs.length > 1) {
+    if (specs.length !== shapes.length) {
       throw new ValueError(
         `Layer "${this.name}" expects ${specs.length} input(s), but it received ${shapes.length} input tensors. Inputs received: [${shapes.map(formatShape).join(', ')}]`,
         this.name,

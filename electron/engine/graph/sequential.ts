@@ -1,7 +1,8 @@
 import { ValueError } from './errors.js';
 import { Functional } from './functional.js';
 import { InputLayer } from './input-layer.js';
-import { Layer, dtypePolicy, type LayerArgs, type LayerInput, type LayerOutput } from './layer.js';
+import { Layer, dtypePolicy, isShapeList, type LayerArgs, type LayerInput, type LayerOutput } from './layer.js';
+import type { DType, Shape } from './shape.js';
 import type { CallKwargs } from './node.js';
 import { serializeLayer } from './serialize.js';
 import { SymbolicTensor, isSymbolicTensor } from './symbolic-tensor.js';
@@ -90,17 +91,24 @@ export class Sequential extends Functional {
     return [...this.stack];
   }
 
+  /** Creates the input for a shape and wires the stack (also how wrappers build a Sequential). */
+  override build(inputShape: Shape | Shape[]): void {
+    this.startFrom(isShapeList(inputShape) ? inputShape[0]! : inputShape, 'float32');
+  }
+
   override apply(inputs: LayerInput | Record<string, SymbolicTensor>, kwargs: CallKwargs = {}): LayerOutput {
-    if (!this.inputLayer) {
-      const first = Array.isArray(inputs) ? inputs[0] : inputs;
-      if (!isSymbolicTensor(first)) return super.apply(inputs, kwargs);
-      if (this.stack.length === 0) {
-        throw new ValueError(`Sequential model "${this.name}" has no layers; add some before calling it.`);
-      }
-      this.inputLayer = new InputLayer({ batchShape: [null, ...first.shape.slice(1)], dtype: first.dtype });
-      this.wire();
-    }
+    const first = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (isSymbolicTensor(first)) this.startFrom(first.shape, first.dtype);
     return super.apply(inputs, kwargs);
+  }
+
+  private startFrom(shape: Shape, dtype: DType): void {
+    if (this.inputLayer) return;
+    if (this.stack.length === 0) {
+      throw new ValueError(`Sequential model "${this.name}" has no layers; add some before calling it.`);
+    }
+    this.inputLayer = new InputLayer({ batchShape: [null, ...shape.slice(1)], dtype });
+    this.wire();
   }
 
   override getConfig(): Record<string, unknown> {

@@ -1,3 +1,5 @@
+import { ValueError } from './errors.js';
+
 /** Shapes carry the batch axis first; an unknown size is `null` (printed `None`, as Keras does). */
 export type Dim = number | null;
 export type Shape = Dim[];
@@ -24,8 +26,9 @@ export function toTuple(value: number | number[], n: number, what: string, layer
   const tuple = typeof value === 'number' ? new Array<number>(n).fill(value) : value;
   if (!Array.isArray(tuple) || tuple.length !== n || !tuple.every((v) => Number.isInteger(v) && v >= 0)) {
     const where = layerName ? ` of layer "${layerName}"` : '';
-    throw new Error(
+    throw new ValueError(
       `The \`${what}\` argument${where} must be an integer or an array of ${n} integers; received ${JSON.stringify(value)}.`,
+      layerName,
     );
   }
   return [...tuple];

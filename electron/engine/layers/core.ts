@@ -108,6 +108,7 @@ export interface ActivationArgs extends LayerArgs {
 export class Activation extends Layer {
   static readonly className = 'Activation';
   static override readonly options = ['activation'];
+  static override readonly builtAtInit = true;
   readonly activation: ActivationName;
 
   constructor(args: ActivationArgs) {
@@ -130,6 +131,7 @@ export interface DropoutArgs extends LayerArgs {
 export class Dropout extends Layer {
   static readonly className = 'Dropout';
   static override readonly options = ['rate', 'noiseShape', 'seed'];
+  static override readonly builtAtInit = true;
   readonly rate: number;
   readonly noiseShape: Array<number | null> | null;
   readonly seed: number | null;

@@ -1,7 +1,8 @@
 import { TypeError_ } from '../graph/errors.js';
 import type { Layer } from '../graph/layer.js';
 
-type Values<A, K extends readonly (keyof A)[]> = { [I in keyof K]: A[K[I]] };
+/** Positional values; each may be left out (the layer's constructor reports a missing required one). */
+type Values<A, K extends readonly (keyof A)[]> = { [I in keyof K]?: A[K[I]] };
 
 /** A Keras-style constructor: required arguments by position, then options; or one options object. */
 export interface LayerFactory<A, L extends Layer, K extends readonly (keyof A)[]> {
@@ -19,10 +20,10 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * Turns a layer class taking one options object into the factory model files call:
  * `factory(Dense, ['units'])` gives `Dense(64, { activation: 'relu' })`.
  */
-export function factory<A, L extends Layer, const K extends readonly (keyof A & string)[]>(
+export function factory<A, L extends Layer, const K extends readonly (keyof NonNullable<A> & string)[]>(
   cls: (new (args: A) => L) & { className?: string },
   positional: K,
-): LayerFactory<A, L, K> {
+): LayerFactory<NonNullable<A>, L, K> {
   const make = (...given: unknown[]): L => {
     const hasOptions = given.length > 0 && isPlainObject(given[given.length - 1]);
     const values = hasOptions ? given.slice(0, -1) : given;
@@ -41,5 +42,5 @@ export function factory<A, L extends Layer, const K extends readonly (keyof A & 
     });
     return new cls(options as A);
   };
-  return make as LayerFactory<A, L, K>;
+  return make as LayerFactory<NonNullable<A>, L, K>;
 }

@@ -59,3 +59,19 @@ describe('Sequential', () => {
     expect(summarize(back).totalParams).toBe(3 * 4 + 4 + 4 + 1);
   });
 });
+
+describe('freezing', () => {
+  it('reaches the layers inside a model, as in Keras', () => {
+    const inner = new Sequential([layers.Dense(4, { inputShape: [3] }), layers.Dense(2)]);
+    const x = Input({ shape: [3] });
+    const outer = new Sequential([x.sourceLayer as never]);
+    outer.add(inner);
+    outer.add(layers.Dense(1));
+    inner.trainable = false;
+    const s = summarize(outer);
+    expect(s.nonTrainableParams).toBe(3 * 4 + 4 + 4 * 2 + 2);
+    expect(s.trainableParams).toBe(2 + 1);
+    inner.trainable = true;
+    expect(summarize(outer).nonTrainableParams).toBe(0);
+  });
+});

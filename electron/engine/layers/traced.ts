@@ -1,0 +1,127 @@
+/**
+ * A custom layer rebuilt from its saved trace. Model files run in a sandbox; the host rebuilds
+ * their models from JSON in a process that does not have the model file's classes. A custom
+ * layer (registered name `strata>Name`) saves the ops its `call()` recorded in
+ * `build_config.trace`; a `TracedLayer` recreates its weights from that trace and replays its
+ * ops, so it has the same class name, registered name, config, weights and output shapes, and
+ * serialises to the same JSON.
+ */
+import { ValueError } from '../graph/errors.js';
+import { Layer, type LayerArgs } from '../graph/layer.js';
+import type { SerializedLayer } from '../graph/serialize.js';
+import type { DType, Shape } from '../graph/shape.js';
+import { applyOp, parseTrace, type TraceJSON, type TraceRef, type TracedTensor } from '../ops/trace.js';
+
+export interface TracedLayerArgs extends LayerArgs {
+  /** The layer's config exactly as saved (what `getConfig()` gives back). */
+  config: Record<string, unknown>;
+  trace: TraceJSON;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** One class per saved custom class, so that configs carry its `class_name` and `registered_name`. */
+const classes = new Map<string, typeof TracedLayer>();
+
+function tracedClass(className: string, registeredName: string): typeof TracedLayer {
+  const key = `${registeredName}\n${className}`;
+  let cls = classes.get(key);
+  if (!cls) {
+    cls = class extends TracedLayer {
+      static override readonly className: string = className;
+      static override readonly registeredName: string | undefined = registeredName;
+    };
+    Object.defineProperty(cls, 'name', { value: className });
+    classes.set(key, cls);
+  }
+  return cls;
+}
+
+export class TracedLayer extends Layer {
+  static readonly className: string = 'TracedLayer';
+  static readonly registeredName: string | undefined = undefined;
+  declare readonly savedConfig: Record<string, unknown>;
+  declare readonly trace: TraceJSON;
+
+  constructor(args: TracedLayerArgs) {
+    const { config, trace, ...rest } = args;
+    super(rest);
+    this.savedConfig = clone(config);
+    this.trace = trace;
+  }
+
+  /** Whether a saved layer is a custom layer that carries its trace. */
+  static isTracedEntry(entry: SerializedLayer): boolean {
+    return (
+      typeof entry.registered_name === 'string' &&
+      entry.registered_name.startsWith('strata>') &&
+      isPlainObject(entry.build_config) &&
+      entry.build_config.trace !== undefined
+    );
+  }
+
+  /** Rebuilds a custom layer from its saved entry (`{class_name, config, registered_name, build_config: {trace}}`). */
+  static fromEntry(entry: SerializedLayer & { name?: string }, where = 'config'): TracedLayer {
+    if (!TracedLayer.isTracedEntry(entry)) {
+      throw new ValueError(`The layer at ${where} is not a custom layer with a saved trace (build_config.trace).`);
+    }
+    const config = isPlainObject(entry.config) ? entry.config : {};
+    const name = typeof config.name === 'string' ? config.name : entry.name;
+    const trace = parseTrace(entry.build_config!.trace, `${where}.build_config.trace`, name);
+    const cls = tracedClass(entry.class_name, entry.registered_name!);
+    return new cls({
+      name,
+      trainable: typeof config.trainable === 'boolean' ? config.trainable : undefined,
+      dtype: config.dtype as DType | undefined,
+      batchInputShape: Array.isArray(config.batch_input_shape) ? (config.batch_input_shape as Shape) : undefined,
+      config,
+      trace,
+    });
+  }
+
+  /** A traced layer needs its trace: rebuild it with `TracedLayer.fromEntry` (or `deserializeLayer`). */
+  static override fromConfig(config: Record<string, unknown>): Layer {
+    throw new ValueError(
+      `A custom layer without its class (layer "${String(config.name)}") can only be rebuilt from its saved entry with build_config.trace, not from its config alone.`,
+    );
+  }
+
+  /** Recreates the weights the trace lists, in order (ops refer to them by index). */
+  override build(): void {
+    for (const w of this.trace.weights) {
+      this.addWeight({ name: w.name, shape: w.shape, dtype: w.dtype, trainable: w.trainable, initializer: w.initializer });
+    }
+  }
+
+  /** Replays the saved ops on the call's (traced) inputs; the shape rules run again on the new shapes. */
+  override call(inputs: TracedTensor | TracedTensor[]): TracedTensor | TracedTensor[] {
+    const given = Array.isArray(inputs) ? inputs : [inputs];
+    if (given.length !== this.trace.inputs.length) {
+      throw new ValueError(
+        `Layer "${this.name}" (${this.className}) was saved taking ${this.trace.inputs.length} input(s), but it was called on ${given.length}.`,
+        this.name,
+      );
+    }
+    const results: TracedTensor[] = [];
+    const weights = this.weights;
+    const value = (ref: TraceRef): unknown =>
+      'input' in ref ? given[ref.input] : 'weight' in ref ? weights[ref.weight] : 'const' in ref ? ref.const : results[ref.op];
+    for (const step of this.trace.ops) results.push(applyOp(step.op, step.inputs.map(value), step.attrs));
+    const outputs = this.trace.outputs;
+    return (Array.isArray(outputs) ? outputs.map(value) : value(outputs)) as TracedTensor | TracedTensor[];
+  }
+
+  /** The config as saved, with the current name and trainable flag. */
+  override getConfig(): Record<string, unknown> {
+    const config = clone(this.savedConfig);
+    if ('name' in config) config.name = this.name;
+    if ('trainable' in config) config.trainable = this.trainable;
+    return config;
+  }
+}
