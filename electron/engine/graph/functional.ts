@@ -181,6 +181,20 @@ export class Functional extends Layer {
     this.built = true;
   }
 
+  /** A model's input is its own input structure (Keras' `model.input`), not that of a call. */
+  override get input(): LayerInput {
+    return this.structureOf(this.inputStructure, this.inputs) as LayerInput;
+  }
+
+  override get output(): LayerOutput {
+    return this.structureOf(this.outputStructure, this.outputs) as LayerOutput;
+  }
+
+  private structureOf(structure: TensorStructure, flat: SymbolicTensor[]): SymbolicTensor | SymbolicTensor[] {
+    if (!this.graph) throw new ValueError(`Model "${this.name}" has no inputs yet: it has not been built.`);
+    return isSymbolicTensor(structure) ? structure : flat;
+  }
+
   get layers(): Layer[] {
     return this.graph ? this.graph.layers : [];
   }

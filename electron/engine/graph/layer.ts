@@ -63,7 +63,8 @@ export class Weight {
 }
 
 export interface AddWeightArgs {
-  name: string;
+  /** Defaults to `variable`, `variable_1`, … within the layer, as Keras names unnamed variables. */
+  name?: string;
   shape: number[];
   initializer?: InitializerArg;
   trainable?: boolean;
@@ -242,19 +243,20 @@ export class Layer {
   // ---- weights ----------------------------------------------------------------------------
 
   addWeight(args: AddWeightArgs): Weight {
+    const name = args.name ?? (this.ownWeights.length === 0 ? 'variable' : `variable_${this.ownWeights.length}`);
     if (!Array.isArray(args.shape) || !args.shape.every((d) => Number.isInteger(d) && d >= 0)) {
       throw new ValueError(
-        `Layer "${this.name}" asked for weight "${args.name}" with shape ${JSON.stringify(args.shape)}; every size must be a known non-negative integer.`,
+        `Layer "${this.name}" asked for weight "${name}" with shape ${JSON.stringify(args.shape)}; every size must be a known non-negative integer.`,
         this.name,
       );
     }
     const weight = new Weight(
       this,
-      args.name,
+      name,
       [...args.shape],
       args.dtype ?? this.dtype,
       args.trainable ?? true,
-      toInitializer(args.initializer ?? 'glorot_uniform', `weight "${args.name}" of layer "${this.name}"`),
+      toInitializer(args.initializer ?? 'glorot_uniform', `weight "${name}" of layer "${this.name}"`),
     );
     this.ownWeights.push(weight);
     return weight;

@@ -89,7 +89,8 @@ function row(fields: string[], positions: number[]): string {
   return line;
 }
 
-const thousands = (n: number) => n.toLocaleString('en-US');
+/** `1,234,567`; written out because the model sandbox's interpreter has no locale support. */
+const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 /** The text table `model.summary()` prints, in the layout of the Keras guides. */
 export function formatSummary(summary: ModelSummary): string {
