@@ -41,13 +41,7 @@ const EXPECTED: Record<string, Expected> = {
   'seeds/toy_resnet.ts': all(223_242), // printed
   'seeds/shared_embedding.ts': all(128_000),
   'seeds/vgg19.ts': all(143_667_240), // Keras' documented count
-  'seeds/feature_extractor.ts': {
-    ...all(143_667_240),
-    engineGap: {
-      why: 'Functional has no `input` of its own: `vgg19.input` reads inbound node 0, which a model that was never called does not have',
-      error: /The layer "vgg19" has never been called and thus has no defined input/,
-    },
-  },
+  'seeds/feature_extractor.ts': all(143_667_240),
   'seeds/custom_dense.ts': all(50),
   'seeds/mlp.ts': all(2_762),
   'seeds/custom_rnn_with_model.ts': {
@@ -185,10 +179,7 @@ describe('summaries as the guides print them', () => {
     expect(inbound.add_1).toEqual(['conv2d_5[0][0]', 'add[0][0]']);
   });
 
-  // Engine gap: summary.ts formats counts with toLocaleString('en-US'), which has no digit
-  // grouping in the QuickJS sandbox, so model.summary() in a model file prints
-  // "Total params: 223242". Delete `.fails` when it prints the guides' "223,242".
-  it.fails('model.summary() in a model file prints the totals as the guides do ("Total params: 223,242")', async () => {
+  it('model.summary() in a model file prints the totals as the guides do ("Total params: 223,242")', async () => {
     const mnist = await rows('seeds/mnist_model.ts');
     expect(mnist.logs).toContain('Total params: 55,050');
     const resnet = await rows('seeds/toy_resnet.ts');
