@@ -17,9 +17,6 @@ const timesteps = 10;
 const inputDim = 5;
 const batchSize = 16;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const kops = ops as any; // zeros, take and stack, as in keras.ops
-
 class CustomRNN extends layers.Layer {
   units = units;
   projection1 = layers.Dense(units, { activation: 'tanh' });
@@ -29,15 +26,15 @@ class CustomRNN extends layers.Layer {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override call(inputs: any) {
     const outputs = [];
-    let state = kops.zeros([inputs.shape[0], this.units]);
+    let state = ops.zeros([inputs.shape[0], this.units]);
     for (let t = 0; t < inputs.shape[1]; t++) {
-      const x = kops.take(inputs, t, 1); // inputs[:, t, :]
+      const x = ops.take(inputs, t, 1); // inputs[:, t, :]
       const h = this.projection1(x);
       const y = ops.add(h, this.projection2(state));
       state = y;
       outputs.push(y);
     }
-    const features = kops.stack(outputs, 1);
+    const features = ops.stack(outputs, 1);
     return this.classifier(features);
   }
 }

@@ -44,20 +44,8 @@ const EXPECTED: Record<string, Expected> = {
   'seeds/feature_extractor.ts': all(143_667_240),
   'seeds/custom_dense.ts': all(50),
   'seeds/mlp.ts': all(2_762),
-  'seeds/custom_rnn_with_model.ts': {
-    ...all(1_281),
-    engineGap: {
-      why: 'ops has no zeros / take (x[:, t, :]) / stack, and a custom layer cannot call other layers (Dense, a Model) in call()',
-      error: /calling layer "custom_rnn" \(CustomRNN\): not a function/,
-    },
-  },
-  'seeds/custom_rnn.ts': {
-    ...all(2_657),
-    engineGap: {
-      why: 'ops has no zeros / take (x[:, t, :]) / stack, and a custom layer cannot call other layers (Dense) in call()',
-      error: /calling layer "custom_rnn" \(CustomRNN\): not a function/,
-    },
-  },
+  'seeds/custom_rnn_with_model.ts': all(1_281),
+  'seeds/custom_rnn.ts': all(2_657),
   // ---- seeds/002 (R vignette) + seeds/004 (Python notebook) -------------------------------------
   'seeds/dense_network.ts': all(55_050),
   'seeds/time_distributed_classifier.ts': all(55_050),

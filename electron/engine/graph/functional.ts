@@ -5,6 +5,8 @@ import { Node, type CallKwargs } from './node.js';
 import { formatShape, type DType, type Shape } from './shape.js';
 import { SymbolicTensor, isSymbolicTensor } from './symbolic-tensor.js';
 import { CompileConfig, type CompileArgs } from './compile-config.js';
+import type { Lowering } from '../autodiff/lowering.js';
+import type { PlanTensor } from '../autodiff/tape.js';
 import { serializeLayer, snakeKeys } from './serialize.js';
 import { formatSummary, summarize } from './summary.js';
 
@@ -309,6 +311,21 @@ export class Functional extends Layer {
       }
     }
     return known;
+  }
+
+  /** Emits every layer's kernels in graph order; a nested model does the same for its own graph. */
+  override forward(L: Lowering, inputs: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    const known = new Map<SymbolicTensor, PlanTensor>();
+    this.inputs.forEach((t, i) => known.set(t, inputs[i]!));
+    for (const nodes of this.graph.nodesByDepth) {
+      for (const node of nodes) {
+        if (node.layer instanceof InputLayer) continue;
+        const args = node.inputs.map((t) => known.get(t)!);
+        const outs = node.layer.forward(L, args, mapTensors(node.kwargs, (t) => known.get(t)!));
+        node.outputs.forEach((t, i) => known.set(t, outs[i]!));
+      }
+    }
+    return this.outputs.map((t) => known.get(t)!);
   }
 
   /** Nodes of a layer that belong to this model, renumbered from 0 (Keras' node conversion). */

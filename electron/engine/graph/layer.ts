@@ -4,7 +4,19 @@ import { camelizeKeys, toSnakeCase, uniqueName } from './naming.js';
 import { Node, type CallKwargs } from './node.js';
 import { DTYPES, formatShape, sizeOf, type DType, type Shape } from './shape.js';
 import { SymbolicTensor, isSymbolicTensor } from './symbolic-tensor.js';
-import { hasTracedCall, savedTrace, traceCall, traceOutputDtype, type TraceJSON } from '../ops/trace.js';
+import type { Lowering } from '../autodiff/lowering.js';
+import type { PlanTensor } from '../autodiff/tape.js';
+import {
+  calledSublayers,
+  hasTracedCall,
+  hasTracedInput,
+  savedTrace,
+  traceCall,
+  traceLayerCall,
+  traceOutputDtype,
+  type TraceJSON,
+  type TracedTensor,
+} from '../ops/trace.js';
 
 /** Options every layer takes (Keras' base-layer keyword arguments, in camelCase). */
 export interface LayerArgs {
@@ -77,10 +89,10 @@ export type LayerOutput = SymbolicTensor | SymbolicTensor[];
 /** Options every layer accepts, besides its own `static options`. */
 const BASE_OPTIONS = ['name', 'trainable', 'dtype', 'inputShape', 'batchInputShape', 'batchShape', 'batchSize'];
 
-/** Layers are callable: `layers.Dense(64)(x)` is `layer.apply(x)`. */
+/** Layers are callable: `layers.Dense(64)(x)` is `layer.apply(x)` (also inside a custom layer's call(), on traced tensors). */
 export interface Layer {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  (inputs: LayerInput | Record<string, SymbolicTensor>, kwargs?: CallKwargs): any;
+  (inputs: LayerInput | Record<string, SymbolicTensor> | TracedTensor | TracedTensor[], kwargs?: CallKwargs): any;
 }
 
 export function dtypePolicy(name: DType): DTypePolicyConfig {
@@ -196,6 +208,17 @@ export class Layer {
     return inputShape;
   }
 
+  /**
+   * Emits this layer's kernels for one call into a step plan (training or inference). Each
+   * layer family implements it next to its shape rule; the kernels live in native/.
+   */
+  forward(_L: Lowering, _inputs: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    throw new ValueError(
+      `Layer "${this.name}" (${this.className}) cannot run in a training or inference step yet: this version of Strata has no kernels for it.`,
+      this.name,
+    );
+  }
+
   /** The output dtype; float unless a layer says otherwise. */
   computeOutputDtype(inputDtypes: DType[]): DType {
     if (hasTracedCall(this)) return traceOutputDtype(this, inputDtypes);
@@ -275,9 +298,18 @@ export class Layer {
     return this.weights.filter((w) => !w.trainable);
   }
 
-  /** Layers owned by this one (wrappers, models); their weights count as this layer's. */
+  /**
+   * Layers owned by this one (wrappers, models); their weights count as this layer's. By
+   * default, Keras' auto-tracking: layers held in the layer's own properties (alone or in
+   * arrays), then layers its traced call() used that no property holds.
+   */
   sublayers(): Layer[] {
-    return [];
+    const found = new Set<Layer>();
+    for (const value of Object.values(this)) {
+      for (const item of Array.isArray(value) ? value : [value]) if (item instanceof Layer && item !== this) found.add(item);
+    }
+    for (const layer of calledSublayers(this)) found.add(layer);
+    return [...found];
   }
 
   countParams(): number {
@@ -294,6 +326,8 @@ export class Layer {
 
   /** Calls the layer on symbolic tensors: validates, builds on first call, records a node. */
   apply(inputs: LayerInput | Record<string, SymbolicTensor>, kwargs: CallKwargs = {}): LayerOutput {
+    // Inside a custom layer's call(): a step of its trace, not a node of the graph.
+    if (hasTracedInput(inputs)) return traceLayerCall(this, inputs, kwargs) as unknown as LayerOutput;
     const args = this.standardizeInputs(inputs);
     const flat = Array.isArray(args) ? args : [args];
     this.assertInputCompatibility(flat.map((t) => t.shape));

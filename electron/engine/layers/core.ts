@@ -4,6 +4,12 @@ import { toInitializer, type InitializerArg } from '../graph/initializers.js';
 import { Layer, type LayerArgs, type Weight } from '../graph/layer.js';
 import { registerBuiltin } from '../graph/registry.js';
 import { factory } from './factory.js';
+import type { CallKwargs } from '../graph/node.js';
+import type { Lowering } from '../autodiff/lowering.js';
+import type { PlanTensor } from '../autodiff/tape.js';
+import { dense } from '../autodiff/ops/dense.js';
+import { activation } from '../autodiff/ops/activation.js';
+import { dropout } from '../autodiff/ops/dropout.js';
 import { formatShape, type Shape } from '../graph/shape.js';
 
 /** Checks a count such as `units` or `filters`. */
@@ -87,6 +93,10 @@ export class Dense extends Layer {
     return [...inputShape.slice(0, -1), this.units];
   }
 
+  override forward(L: Lowering, [x]: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    return [dense(L, x!, L.weight(this.kernel!), this.bias ? L.weight(this.bias) : null, this.activation, this.name)];
+  }
+
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
@@ -114,6 +124,10 @@ export class Activation extends Layer {
   constructor(args: ActivationArgs) {
     super(args);
     this.activation = toActivation(args.activation, this.name);
+  }
+
+  override forward(L: Lowering, [x]: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    return [activation(L, x!, this.activation, this.name)];
   }
 
   override getConfig(): Record<string, unknown> {
@@ -147,6 +161,13 @@ export class Dropout extends Layer {
     this.rate = args.rate;
     this.noiseShape = args.noiseShape ?? null;
     this.seed = args.seed ?? null;
+  }
+
+  override forward(L: Lowering, [x]: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    if (this.noiseShape) {
+      throw new ValueError(`Dropout "${this.name}": noiseShape is not supported in training yet.`, this.name);
+    }
+    return [dropout(L, x!, this.rate, this.seed, this.name)];
   }
 
   override getConfig(): Record<string, unknown> {

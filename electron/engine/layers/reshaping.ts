@@ -10,6 +10,9 @@ import { formatShape, sizeOf, type DType, type Dim, type Shape } from '../graph/
 import { checkRank, dataFormatOption, intTuple, spatialAxes, type DataFormat } from './conv.js';
 import { positiveInt } from './core.js';
 import { factory } from './factory.js';
+import type { Lowering } from '../autodiff/lowering.js';
+import type { PlanTensor } from '../autodiff/tape.js';
+import { view } from '../autodiff/ops/view.js';
 
 /** Reshaping moves values around; the output dtype is the input's (int tensors stay int). */
 class ShapeOnlyLayer extends Layer {
@@ -40,6 +43,13 @@ export class Flatten extends ShapeOnlyLayer {
     const rest = inputShape.slice(1);
     const size = rest.some((d) => d === null) ? null : sizeOf(rest as number[]);
     return [inputShape[0] ?? null, size];
+  }
+
+  override forward(_L: Lowering, [x]: PlanTensor[]): PlanTensor[] {
+    if (this.dataFormat === 'channels_first' && x!.shape.length > 2) {
+      throw new ValueError(`Flatten "${this.name}" with channels_first data cannot run in a training step yet.`, this.name);
+    }
+    return [view(x!, this.computeOutputShape(x!.shape))];
   }
 
   override getConfig(): Record<string, unknown> {
@@ -96,6 +106,10 @@ export class Reshape extends ShapeOnlyLayer {
       );
     }
     return [batch, ...this.targetShape.map((d) => (d === -1 ? inputSize / known : d))];
+  }
+
+  override forward(_L: Lowering, [x]: PlanTensor[]): PlanTensor[] {
+    return [view(x!, this.computeOutputShape(x!.shape))];
   }
 
   override getConfig(): Record<string, unknown> {

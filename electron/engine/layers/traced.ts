@@ -4,18 +4,22 @@
  * layer (registered name `strata>Name`) saves the ops its `call()` recorded in
  * `build_config.trace`; a `TracedLayer` recreates its weights from that trace and replays its
  * ops, so it has the same class name, registered name, config, weights and output shapes, and
- * serialises to the same JSON.
+ * serialises to the same JSON. The layers its `call()` used (saved in the trace's `layers`)
+ * are deserialised as its sublayers, and its `layer` steps call them again.
  */
+import { deserializeLayer } from '../graph/deserialize.js';
 import { ValueError } from '../graph/errors.js';
 import { Layer, type LayerArgs } from '../graph/layer.js';
 import type { SerializedLayer } from '../graph/serialize.js';
 import type { DType, Shape } from '../graph/shape.js';
-import { applyOp, parseTrace, type TraceJSON, type TraceRef, type TracedTensor } from '../ops/trace.js';
+import { LAYER_STEP, applyOp, ownWeightsOf, parseTrace, type TraceJSON, type TraceRef, type TracedTensor } from '../ops/trace.js';
 
 export interface TracedLayerArgs extends LayerArgs {
   /** The layer's config exactly as saved (what `getConfig()` gives back). */
   config: Record<string, unknown>;
   trace: TraceJSON;
+  /** Its sublayers, deserialised from `trace.layers` (in that order). */
+  layers?: Layer[];
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -48,12 +52,14 @@ export class TracedLayer extends Layer {
   static readonly registeredName: string | undefined = undefined;
   declare readonly savedConfig: Record<string, unknown>;
   declare readonly trace: TraceJSON;
+  declare readonly innerLayers: readonly Layer[];
 
   constructor(args: TracedLayerArgs) {
-    const { config, trace, ...rest } = args;
+    const { config, trace, layers = [], ...rest } = args;
     super(rest);
     this.savedConfig = clone(config);
     this.trace = trace;
+    Object.defineProperty(this, 'innerLayers', { value: Object.freeze([...layers]), enumerable: false });
   }
 
   /** Whether a saved layer is a custom layer that carries its trace. */
@@ -74,6 +80,7 @@ export class TracedLayer extends Layer {
     const config = isPlainObject(entry.config) ? entry.config : {};
     const name = typeof config.name === 'string' ? config.name : entry.name;
     const trace = parseTrace(entry.build_config!.trace, `${where}.build_config.trace`, name);
+    const layers = (trace.layers ?? []).map((l, i) => deserializeLayer(l, `${where}.build_config.trace.layers[${i}]`));
     const cls = tracedClass(entry.class_name, entry.registered_name!);
     return new cls({
       name,
@@ -82,6 +89,7 @@ export class TracedLayer extends Layer {
       batchInputShape: Array.isArray(config.batch_input_shape) ? (config.batch_input_shape as Shape) : undefined,
       config,
       trace,
+      layers,
     });
   }
 
@@ -99,7 +107,15 @@ export class TracedLayer extends Layer {
     }
   }
 
-  /** Replays the saved ops on the call's (traced) inputs; the shape rules run again on the new shapes. */
+  /** The layers saved with the trace, in their saved order (`layer` steps refer to them by index). */
+  override sublayers(): Layer[] {
+    return [...this.innerLayers];
+  }
+
+  /**
+   * Replays the saved ops on the call's (traced) inputs — the shape rules run again on the new
+   * shapes — and calls the sublayers where the trace did.
+   */
   override call(inputs: TracedTensor | TracedTensor[]): TracedTensor | TracedTensor[] {
     const given = Array.isArray(inputs) ? inputs : [inputs];
     if (given.length !== this.trace.inputs.length) {
@@ -108,11 +124,26 @@ export class TracedLayer extends Layer {
         this.name,
       );
     }
-    const results: TracedTensor[] = [];
-    const weights = this.weights;
-    const value = (ref: TraceRef): unknown =>
-      'input' in ref ? given[ref.input] : 'weight' in ref ? weights[ref.weight] : 'const' in ref ? ref.const : results[ref.op];
-    for (const step of this.trace.ops) results.push(applyOp(step.op, step.inputs.map(value), step.attrs));
+    const results: Array<TracedTensor | TracedTensor[]> = [];
+    const weights = ownWeightsOf(this);
+    const value = (ref: TraceRef): unknown => {
+      if ('input' in ref) return given[ref.input];
+      if ('weight' in ref) return weights[ref.weight];
+      if ('const' in ref) return ref.const;
+      const result = results[ref.op]!;
+      return ref.output === undefined ? result : (result as TracedTensor[])[ref.output];
+    };
+    for (const step of this.trace.ops) {
+      const operands = step.inputs.map(value);
+      if (step.op === LAYER_STEP) {
+        const layer = this.innerLayers[step.attrs.layer as number]!;
+        const kwargs = (step.attrs.kwargs ?? {}) as Record<string, unknown>;
+        // One input is passed alone, several as a list, as the original call did.
+        results.push(layer(operands.length === 1 ? (operands[0] as TracedTensor) : (operands as TracedTensor[]), kwargs));
+      } else {
+        results.push(applyOp(step.op, operands, step.attrs));
+      }
+    }
     const outputs = this.trace.outputs;
     return (Array.isArray(outputs) ? outputs.map(value) : value(outputs)) as TracedTensor | TracedTensor[];
   }

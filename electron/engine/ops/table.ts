@@ -19,7 +19,7 @@ export type Attrs = Record<string, unknown>;
 
 export interface OpDef<A extends Attrs = Attrs> {
   readonly name: string;
-  /** Number of operands, or `'list'` for ops over a list of tensors (`concatenate`). */
+  /** Number of operands (0 for constants such as `zeros`), or `'list'` for ops over a list of tensors (`concatenate`). */
   readonly arity: number | 'list';
   /** Validates raw attributes and returns their canonical form; applying it twice changes nothing. */
   readonly attrs: (raw: Attrs) => A;
@@ -436,6 +436,189 @@ const cast: OpDef<CastAttrs> = {
   dtype: (_inputs, { dtype }) => dtype,
 };
 
+// ---- constants ------------------------------------------------------------------------------
+
+interface ConstAttrs extends Attrs {
+  shape: number[];
+  dtype: DType;
+}
+
+interface FullAttrs extends ConstAttrs {
+  value: number;
+}
+
+/** A constant's shape: every size known (the batch axis too), as a list (a single number is a vector's length). */
+function staticShapeAttr(op: string, value: unknown): number[] {
+  const shape = isInt(value) ? [value] : value;
+  if (!Array.isArray(shape) || !shape.every((d) => d === null || d === undefined || (isInt(d) && d >= 0))) {
+    fail(`${opRef(op)}: \`shape\` must be an array of non-negative integers, e.g. [16, 32]; received ${describe(value)}.`);
+  }
+  const unknown = shape.findIndex((d) => d === null || d === undefined);
+  if (unknown >= 0) {
+    const shown = formatShape(shape.map((d) => (d === undefined ? null : d)) as Shape);
+    fail(
+      `${opRef(op)}: a constant needs a fully known shape, but axis ${unknown} of ${shown} is None (unknown until run time).` +
+        (unknown === 0
+          ? ' The batch size of a layer\'s input is None unless the model\'s Input sets it: give it one with `batchShape`, e.g. Input({ batchShape: [16, …] }).'
+          : ''),
+    );
+  }
+  return [...(shape as number[])];
+}
+
+function dtypeAttr(op: string, value: unknown, fallback: DType): DType {
+  if (value === undefined || value === null) return fallback;
+  if (!(DTYPES as readonly unknown[]).includes(value)) {
+    fail(`${opRef(op)}: \`dtype\` must be one of ${DTYPES.join(', ')}; received ${describe(value)}.`);
+  }
+  return value as DType;
+}
+
+/** zeros / ones: a constant tensor of a known shape (float32 unless `dtype` says otherwise). */
+function filled(name: string): OpDef<ConstAttrs> {
+  return {
+    name,
+    arity: 0,
+    attrs: (raw) => {
+      onlyKeys(name, raw, ['shape', 'dtype']);
+      return { shape: staticShapeAttr(name, raw.shape), dtype: dtypeAttr(name, raw.dtype, 'float32') };
+    },
+    shape: (_inputs, { shape }) => [...shape],
+    dtype: (_inputs, { dtype }) => dtype,
+  };
+}
+
+const full: OpDef<FullAttrs> = {
+  name: 'full',
+  arity: 0,
+  attrs: (raw) => {
+    onlyKeys('full', raw, ['shape', 'value', 'dtype']);
+    const shape = staticShapeAttr('full', raw.shape);
+    const value = raw.value;
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      fail(`${opRef('full')}: the fill value must be a finite number; received ${describe(value)}.`);
+    }
+    const dtype = dtypeAttr('full', raw.dtype, 'float32');
+    if (dtype === 'int32' && !Number.isInteger(value)) {
+      fail(`${opRef('full')}: the fill value ${value} is not an integer, but \`dtype\` is int32.`);
+    }
+    return { shape, value, dtype };
+  },
+  shape: (_inputs, { shape }) => [...shape],
+  dtype: (_inputs, { dtype }) => dtype,
+};
+
+// ---- indexing -------------------------------------------------------------------------------
+
+interface TakeAttrs extends Attrs {
+  index: number;
+  axis: number;
+}
+
+/** `take(x, index, axis)`: one position along an axis, which is dropped (`x[:, t, :]` is `take(x, t, 1)`). */
+const take: OpDef<TakeAttrs> = {
+  name: 'take',
+  arity: 1,
+  attrs: (raw) => {
+    onlyKeys('take', raw, ['index', 'axis']);
+    if (!isInt(raw.index)) {
+      fail(
+        `${opRef('take')}: \`index\` must be a single integer (negative counts from the end); received ${describe(raw.index)}. Tensors or lists of indices are not supported.`,
+      );
+    }
+    return { index: raw.index, axis: axisAttr('take', raw.axis) };
+  },
+  shape: ([x], { index, axis }) => {
+    const shape = x!;
+    if (shape.length === 0) fail(`${opRef('take')} cannot index a scalar (shape ()).`);
+    const a = resolveAxis('take', axis, shape.length, shape);
+    const size = shape[a]!;
+    if (size !== null && (index < -size || index >= size)) {
+      fail(
+        `${opRef('take')}: index ${index} is out of range for axis ${axis} of size ${size} (shape ${formatShape(shape)}); expected an index in [${-size}, ${size - 1}].`,
+      );
+    }
+    return shape.filter((_, i) => i !== a);
+  },
+  dtype: sameType,
+};
+
+interface SliceAttrs extends Attrs {
+  begin: number[];
+  size: number[];
+}
+
+/** `slice(x, begin, size)`: a block starting at `begin` of `size` along each axis (-1: to the end). */
+const slice: OpDef<SliceAttrs> = {
+  name: 'slice',
+  arity: 1,
+  attrs: (raw) => {
+    onlyKeys('slice', raw, ['begin', 'size']);
+    const { begin, size } = raw;
+    if (!Array.isArray(begin) || !begin.every((b) => isInt(b) && b >= 0)) {
+      fail(`${opRef('slice')}: \`begin\` must be an array of non-negative integers, one per axis; received ${describe(begin)}.`);
+    }
+    if (!Array.isArray(size) || !size.every((s) => isInt(s) && s >= -1)) {
+      fail(
+        `${opRef('slice')}: \`size\` must be an array of non-negative integers (or -1 for "to the end"), one per axis; received ${describe(size)}.`,
+      );
+    }
+    if (begin.length !== size.length) {
+      fail(`${opRef('slice')}: \`begin\` ${describe(begin)} and \`size\` ${describe(size)} must have the same length (one entry per axis).`);
+    }
+    return { begin: [...(begin as number[])], size: [...(size as number[])] };
+  },
+  shape: ([x], { begin, size }) => {
+    const shape = x!;
+    if (begin.length !== shape.length) {
+      fail(
+        `${opRef('slice')}: \`begin\` and \`size\` need one entry per axis of the tensor: it has shape ${formatShape(shape)} (rank ${shape.length}), but they have ${begin.length}.`,
+      );
+    }
+    return shape.map((dim, i) => {
+      const b = begin[i]!;
+      const s = size[i]!;
+      if (dim === null) return s === -1 ? null : s;
+      if (b > dim || (s !== -1 && b + s > dim)) {
+        fail(
+          `${opRef('slice')}: on axis ${i} of size ${dim}, begin=${b} and size=${s} go past the end (shape ${formatShape(shape)}, begin ${describe(begin)}, size ${describe(size)}).`,
+        );
+      }
+      return s === -1 ? dim - b : s;
+    });
+  },
+  dtype: sameType,
+};
+
+/** `stack([x1, x2, …], axis = 0)`: tensors of one shape joined along a new axis. */
+const stack: OpDef<AxisAttrs> = {
+  name: 'stack',
+  arity: 'list',
+  attrs: (raw) => {
+    onlyKeys('stack', raw, ['axis']);
+    return { axis: raw.axis === undefined ? 0 : axisAttr('stack', raw.axis) };
+  },
+  shape: (inputs, { axis }) => {
+    const first = inputs[0]!;
+    const out: Shape = [...first];
+    for (const shape of inputs.slice(1)) {
+      const mismatch = shape.length !== first.length || shape.some((d, i) => d !== null && out[i] !== null && d !== out[i]);
+      if (mismatch) {
+        fail(
+          `${opRef('stack')}: all tensors must have the same shape; received shapes ${formatShape(first)} and ${formatShape(shape)} (all inputs: ${inputs.map(formatShape).join(', ')}).`,
+        );
+      }
+      shape.forEach((d, i) => {
+        if (out[i] === null) out[i] = d;
+      });
+    }
+    const a = resolveAxis('stack', axis, first.length, first, 1);
+    out.splice(a, 0, inputs.length);
+    return out;
+  },
+  dtype: sameType,
+};
+
 // ---- the table ----------------------------------------------------------------------------
 
 /** Every primitive op, by name. Add an op by adding an entry here (and its function in `index.ts`). */
@@ -475,6 +658,14 @@ export const OPS = {
   expandDims,
   squeeze,
   cast,
+  // constants
+  zeros: filled('zeros'),
+  ones: filled('ones'),
+  full,
+  // indexing and joining
+  take,
+  slice,
+  stack,
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } as const satisfies Record<string, OpDef<any>>;
 

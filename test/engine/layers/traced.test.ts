@@ -472,3 +472,289 @@ describe('more custom layers', () => {
     expect(modelToJSON(rebuildWithoutClasses(json))).toBe(json);
   });
 });
+
+describe('layers called inside call()', () => {
+  /** One Dense applied twice (weights shared) and a second Dense on the result: 4·4+4 + 4·2+2 = 30 params. */
+  class TwoStep extends layers.Layer {
+    proj = layers.Dense(4, { activation: 'tanh', name: 'proj' });
+    head = layers.Dense(2, { name: 'head' });
+    override call(x: TracedTensor) {
+      const h = ops.add(this.proj(x), this.proj(ops.relu(x)));
+      return this.head(h);
+    }
+  }
+
+  function twoStepModel(): Functional {
+    registerLayer('TwoStep', TwoStep);
+    const x = Input({ shape: [4] });
+    return Model({ inputs: x, outputs: new TwoStep()(x) });
+  }
+
+  it('builds the inner layers on the traced shapes; their weights are the layer\'s, counted once; no graph nodes', () => {
+    const model = twoStepModel();
+    const layer = model.layers[1] as TwoStep;
+    expect(rows(model)).toEqual(['input_layer (InputLayer) [(None, 4)] 0', 'two_step (TwoStep) (None, 2) 30']);
+    expect(summarize(model).totalParams).toBe(30);
+    expect(layer.sublayers()).toEqual([layer.proj, layer.head]);
+    expect(layer.weights.map((w) => `${w.path} ${JSON.stringify(w.shape)}`)).toEqual([
+      'proj/kernel [4,4]',
+      'proj/bias [4]',
+      'head/kernel [4,2]',
+      'head/bias [2]',
+    ]);
+    expect(layer.proj.buildInputShape).toEqual([null, 4]);
+    expect(layer.proj.inboundNodes).toHaveLength(0);
+    expect(layer.head.inboundNodes).toHaveLength(0);
+    expect(model.layers.map((l) => l.name)).toEqual(['input_layer', 'two_step']);
+    // Freezing the layer freezes the layers it holds.
+    layer.trainable = false;
+    expect(summarize(model).trainableParams).toBe(0);
+  });
+
+  it('saves the inner layers in the trace, and `layer` steps refer to them by index', () => {
+    const trace = JSON.parse(modelToJSON(twoStepModel())).config.layers[1].build_config.trace;
+    expect(trace.weights).toEqual([]);
+    expect(trace.layers.map((l: SerializedLayer) => `${l.class_name} ${String(l.config.name)} ${JSON.stringify(l.build_config)}`)).toEqual([
+      'Dense proj {"input_shape":[null,4]}',
+      'Dense head {"input_shape":[null,4]}',
+    ]);
+    expect(trace.ops).toEqual([
+      { op: 'layer', inputs: [{ input: 0 }], attrs: { layer: 0 }, shape: [null, 4], dtype: 'float32' },
+      { op: 'relu', inputs: [{ input: 0 }], attrs: {}, shape: [null, 4], dtype: 'float32' },
+      { op: 'layer', inputs: [{ op: 1 }], attrs: { layer: 0 }, shape: [null, 4], dtype: 'float32' },
+      { op: 'add', inputs: [{ op: 0 }, { op: 2 }], attrs: {}, shape: [null, 4], dtype: 'float32' },
+      { op: 'layer', inputs: [{ op: 3 }], attrs: { layer: 1 }, shape: [null, 2], dtype: 'float32' },
+    ]);
+    expect(trace.outputs).toEqual({ op: 4 });
+  });
+
+  it('round-trips to identical JSON with the class registered, and without it as a TracedLayer', () => {
+    const model = twoStepModel();
+    const json = modelToJSON(model);
+    const registered = modelFromJSON(json);
+    expect(registered.layers[1]).toBeInstanceOf(TwoStep);
+    expect(modelToJSON(registered)).toBe(json);
+    expect(rows(registered)).toEqual(rows(model));
+
+    const rebuilt = rebuildWithoutClasses(json);
+    const layer = rebuilt.layers[1]!;
+    expect(layer).toBeInstanceOf(TracedLayer);
+    expect(layer.sublayers().map((l) => `${l.name} (${l.className})`)).toEqual(['proj (Dense)', 'head (Dense)']);
+    expect(rows(rebuilt)).toEqual(rows(model));
+    expect(summarize(rebuilt).totalParams).toBe(30);
+    expect(modelToJSON(rebuilt)).toBe(json);
+    expect(modelToJSON(modelFromJSON(modelToJSON(rebuilt)))).toBe(json);
+    // The rebuilt layer calls its sublayers again on new inputs, with their checks.
+    expect(layer(Input({ shape: [4], batchSize: 3 })).shape).toEqual([3, 2]);
+    expect(() => layer(Input({ shape: [5] }))).toThrow(
+      /^Exception encountered when calling layer "two_step" \(TwoStep\): Input 0 of layer "proj" is incompatible with the layer: expected axis -1 of input shape to have value 4/,
+    );
+  });
+
+  it('tracks arrays of layers, and layers used in call() that no property holds', () => {
+    const outside = layers.Dense(3, { name: 'outside' });
+    class Blocks extends layers.Layer {
+      blocks = [layers.Dense(8, { name: 'block_0' }), layers.Dense(8, { name: 'block_1' })];
+      override call(x: TracedTensor) {
+        let h = x;
+        for (const block of this.blocks) h = block(h);
+        return outside(h);
+      }
+    }
+    registerLayer('Blocks', Blocks);
+    const x = Input({ shape: [4] });
+    const model = Model({ inputs: x, outputs: new Blocks()(x) });
+    const layer = model.layers[1]!;
+    expect(layer.sublayers().map((l) => l.name)).toEqual(['block_0', 'block_1', 'outside']);
+    // 4·8+8 + 8·8+8 + 8·3+3
+    expect(summarize(model).totalParams).toBe(40 + 72 + 27);
+    const json = modelToJSON(model);
+    expect(JSON.parse(json).config.layers[1].build_config.trace.layers.map((l: SerializedLayer) => l.config.name)).toEqual([
+      'block_0',
+      'block_1',
+      'outside',
+    ]);
+    // Tracked once: calling the layer again does not add it twice.
+    layer(Input({ shape: [4] }));
+    expect(layer.sublayers()).toHaveLength(3);
+    const rebuilt = rebuildWithoutClasses(json);
+    expect(summarize(rebuilt).totalParams).toBe(139);
+    expect(modelToJSON(rebuilt)).toBe(json);
+  });
+
+  /** The guide's CustomRNN (Mix-and-match API styles) with a Functional classifier, on 6 steps of 3 features. */
+  function rnnWithModel() {
+    const seq = Input({ shape: [null, 8], name: 'sequence' });
+    const classifier = Model(seq, layers.Dense(1, { name: 'score' })(layers.GlobalAveragePooling1D({ name: 'pool' })(seq)), { name: 'classifier' });
+    class CustomRNN extends layers.Layer {
+      units = 8;
+      projection1 = layers.Dense(8, { activation: 'tanh', name: 'projection_1' });
+      projection2 = layers.Dense(8, { activation: 'tanh', name: 'projection_2' });
+      classifier = classifier;
+      override call(inputs: TracedTensor) {
+        const outputs: TracedTensor[] = [];
+        let state = ops.zeros([inputs.shape[0]!, this.units]);
+        for (let t = 0; t < inputs.shape[1]!; t++) {
+          const y = ops.add(this.projection1(ops.take(inputs, t, 1)), this.projection2(state));
+          state = y;
+          outputs.push(y);
+        }
+        return this.classifier(ops.stack(outputs, 1));
+      }
+    }
+    registerLayer('CustomRNN', CustomRNN);
+    const inputs = Input({ batchShape: [2, 6, 3] });
+    return { model: Model(inputs, new CustomRNN()(inputs)), classifier, CustomRNN };
+  }
+
+  it('a custom layer can call a nested Functional model: its computeOutputShape gives the shape', () => {
+    const { model, classifier } = rnnWithModel();
+    // projection_1 3·8+8 = 32, projection_2 8·8+8 = 72, the classifier 8+1 = 9
+    expect(rows(model)).toEqual(['input_layer (InputLayer) [(2, 6, 3)] 0', 'custom_rnn (CustomRNN) (2, 1) 113']);
+    expect(classifier.inboundNodes).toHaveLength(0); // the traced call made no node
+    const trace = JSON.parse(modelToJSON(model)).config.layers[1].build_config.trace;
+    expect(trace.layers.map((l: SerializedLayer) => l.class_name)).toEqual(['Dense', 'Dense', 'Functional']);
+    expect(trace.ops.map((o: { op: string }) => o.op).join(' ')).toBe(
+      ['zeros', ...Array(6).fill('take layer layer add'), 'stack', 'layer'].join(' '),
+    );
+    expect(trace.ops.at(-2)).toMatchObject({ op: 'stack', attrs: { axis: 1 }, shape: [2, 6, 8] });
+    expect(trace.ops.at(-1)).toMatchObject({ op: 'layer', attrs: { layer: 2 }, shape: [2, 1] });
+  });
+
+  it('round-trips a layer holding a model, with and without its class', () => {
+    const { model, CustomRNN } = rnnWithModel();
+    const json = modelToJSON(model);
+    const registered = modelFromJSON(json);
+    expect(registered.layers[1]).toBeInstanceOf(CustomRNN);
+    expect(modelToJSON(registered)).toBe(json);
+    const rebuilt = rebuildWithoutClasses(json);
+    const layer = rebuilt.layers[1]!;
+    expect(layer).toBeInstanceOf(TracedLayer);
+    expect(layer.sublayers()[2]).toBeInstanceOf(Functional);
+    expect(summarize(rebuilt).totalParams).toBe(113);
+    expect(rows(rebuilt)).toEqual(rows(model));
+    expect(modelToJSON(rebuilt)).toBe(json);
+  });
+
+  it('refers to one output of a layer that returns several as {op, output}', () => {
+    const x = Input({ shape: [6] });
+    const twoHeads = Model(x, [layers.Dense(2, { name: 'a' })(x), layers.Dense(2, { name: 'b' })(x)], { name: 'two_heads' });
+    class SumHeads extends layers.Layer {
+      heads = twoHeads;
+      override call(inputs: TracedTensor) {
+        const [a, b] = this.heads(inputs) as TracedTensor[];
+        return ops.subtract(a!, b!);
+      }
+    }
+    registerLayer('SumHeads', SumHeads);
+    const inputs = Input({ shape: [6] });
+    const model = Model(inputs, new SumHeads()(inputs));
+    const json = modelToJSON(model);
+    const trace = JSON.parse(json).config.layers[1].build_config.trace;
+    expect(trace.ops).toEqual([
+      { op: 'layer', inputs: [{ input: 0 }], attrs: { layer: 0 }, shape: [[null, 2], [null, 2]], dtype: 'float32' },
+      { op: 'subtract', inputs: [{ op: 0, output: 0 }, { op: 0, output: 1 }], attrs: {}, shape: [null, 2], dtype: 'float32' },
+    ]);
+    const rebuilt = rebuildWithoutClasses(json);
+    expect(summarize(rebuilt).totalParams).toBe(28);
+    expect(modelToJSON(rebuilt)).toBe(json);
+    // A saved reference to a step with several outputs must name one.
+    const broken = JSON.parse(json);
+    broken.config.layers[1].build_config.trace.ops[1].inputs[0] = { op: 0 };
+    resetCustomLayers();
+    expect(() => modelFromJSON(broken)).toThrow(/ops\[1\]\.inputs\[0\] must be .*\{op: i, output: k\} for one output of a layer step that has several\); received \{"op":0\}/);
+  });
+
+  it('a custom layer can call another custom layer; both come back without their classes', () => {
+    registerLayer('Linear', Linear);
+    class Residual extends layers.Layer {
+      inner = new Linear({ units: 4, name: 'inner_linear' });
+      override call(x: TracedTensor) {
+        return ops.add(x, this.inner(x));
+      }
+    }
+    registerLayer('Residual', Residual);
+    const x = Input({ shape: [4] });
+    const model = Model(x, new Residual()(x));
+    expect(summarize(model).totalParams).toBe(20);
+    const json = modelToJSON(model);
+    const saved = JSON.parse(json).config.layers[1].build_config.trace.layers[0];
+    expect(saved).toMatchObject({ class_name: 'Linear', registered_name: 'strata>Linear', build_config: { input_shape: [null, 4] } });
+    expect(saved.build_config.trace.ops.map((o: { op: string }) => o.op)).toEqual(['matmul', 'add']);
+    expect(modelToJSON(modelFromJSON(json))).toBe(json);
+    const rebuilt = rebuildWithoutClasses(json);
+    expect(rebuilt.layers[1]!.sublayers()[0]).toBeInstanceOf(TracedLayer);
+    expect(summarize(rebuilt).totalParams).toBe(20);
+    expect(modelToJSON(rebuilt)).toBe(json);
+  });
+
+  it('explains misuse: a missing op, a tensor keyword argument, a layer calling itself, a sublayer\'s weight', () => {
+    class Missing extends layers.Layer {
+      override call(x: TracedTensor) {
+        return (ops as unknown as Record<string, (x: TracedTensor) => TracedTensor>).zero!(x);
+      }
+    }
+    expect(() => new Missing()(Input({ shape: [4] }))).toThrow(
+      /^Exception encountered when calling layer "missing" \(Missing\): ops\.zero is not an op; available: add, subtract, .*\. Did you mean ops\.zeros\?$/,
+    );
+    class TensorKwarg extends layers.Layer {
+      lstm = layers.LSTM(4);
+      override call(x: TracedTensor) {
+        return this.lstm(x, { initialState: [ops.take(x, 0, 1)] });
+      }
+    }
+    expect(() => new TensorKwarg()(Input({ shape: [5, 4] }))).toThrow(
+      /Layer "lstm" \(LSTM\), called inside the call\(\) of layer "tensor_kwarg" \(TensorKwarg\), got a tensor among its keyword arguments \(initialState\)/,
+    );
+    class Itself extends layers.Layer {
+      override call(x: TracedTensor): TracedTensor {
+        return this(x);
+      }
+    }
+    expect(() => new Itself()(Input({ shape: [4] }))).toThrow(/is the layer itself: a layer cannot call itself in its call\(\)/);
+    class Borrow extends layers.Layer {
+      dense = layers.Dense(2);
+      override call(x: TracedTensor) {
+        this.dense(x);
+        return ops.matmul(x, this.dense.kernel!);
+      }
+    }
+    expect(() => new Borrow()(Input({ shape: [4] }))).toThrow(/the weight "dense\/kernel", which belongs to layer "dense" \(a layer inside this one: call that layer on a tensor instead of using its weights\)/);
+    // A layer called on a tensor of a finished call.
+    class Keeps extends layers.Layer {
+      kept?: TracedTensor;
+      override call(x: TracedTensor) {
+        this.kept = ops.relu(x);
+        return this.kept;
+      }
+    }
+    const keeps = new Keeps();
+    keeps(Input({ shape: [4] }));
+    expect(() => layers.Dense(2)(keeps.kept!)).toThrow(/Layer "dense_\d+" \(Dense\) was called on a tensor from a call of layer "keeps" \(Keeps\) that has already finished/);
+  });
+
+  it('an inner layer whose first call fails is left unbuilt', () => {
+    class Wrong extends layers.Layer {
+      dense = layers.Dense(3, { name: 'wrong_dense' });
+      override call(x: TracedTensor) {
+        return ops.add(this.dense(x), x); // (None, 3) + (None, 4) does not broadcast
+      }
+    }
+    const layer = new Wrong();
+    expect(() => layer(Input({ shape: [4] }))).toThrow(/Cannot broadcast shapes in ops\.add/);
+    expect(layer.dense.built).toBe(true); // its own call worked; the add after it failed
+    class Bad extends layers.Layer {
+      conv = layers.Conv1D(2, 5);
+      override call(x: TracedTensor) {
+        return this.conv(x);
+      }
+    }
+    const bad = new Bad();
+    // Conv1D builds, then finds the sequence shorter than its kernel.
+    expect(() => bad(Input({ shape: [3, 4] }))).toThrow(/^Exception encountered when calling layer "bad" \(Bad\): /);
+    expect(bad.conv.built).toBe(false);
+    expect(bad.conv.weights).toEqual([]);
+    expect(bad(Input({ shape: [6, 7] })).shape).toEqual([null, 2, 2]);
+    expect(bad.conv.weights.map((w) => JSON.stringify(w.shape))).toEqual(['[5,7,2]', '[2]']);
+  });
+});

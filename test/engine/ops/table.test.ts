@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OPS, OP_NAMES, getOp, ops, type OpName, type OperandInfo } from '../../../electron/engine/ops/index.js';
-import { Input, ValueError } from '../../../electron/engine/graph/index.js';
+import { OPS, OP_NAMES, getOp, ops, type OpName, type OperandInfo, type TracedTensor } from '../../../electron/engine/ops/index.js';
+import { Input, Layer, TypeError_, ValueError } from '../../../electron/engine/graph/index.js';
 import type { Shape } from '../../../electron/engine/graph/index.js';
 
 /** Output shape of an op for operand shapes and raw attributes, through the table only. */
@@ -25,10 +25,11 @@ describe('op table', () => {
       'relu', 'sigmoid', 'tanh', 'exp', 'log', 'sqrt', 'square', 'abs', 'negative',
       'softmax', 'logSoftmax', 'sum', 'mean', 'max', 'min',
       'reshape', 'transpose', 'concatenate', 'expandDims', 'squeeze', 'cast',
+      'zeros', 'ones', 'full', 'take', 'slice', 'stack',
     ]);
     for (const name of OP_NAMES) expect(OPS[name].name).toBe(name);
-    // Every op has a function in the `ops` namespace.
-    expect(Object.keys(ops).sort()).toEqual([...OP_NAMES].sort());
+    // Every op has a function in the `ops` namespace; split and unstack are made of slices / takes.
+    expect(Object.keys(ops).sort()).toEqual([...OP_NAMES, 'split', 'unstack'].sort());
   });
 
   it('looks up own entries only (names can come from a saved file)', () => {
@@ -53,6 +54,12 @@ describe('op table', () => {
       ['expandDims', { axis: -1 }],
       ['squeeze', {}],
       ['cast', { dtype: 'int32' }],
+      ['zeros', { shape: [16, 32] }],
+      ['ones', { shape: 3, dtype: 'int32' }],
+      ['full', { shape: [2, 2], value: 0.5 }],
+      ['take', { index: -1, axis: 1 }],
+      ['slice', { begin: [0, 2], size: [-1, 3] }],
+      ['stack', {}],
     ];
     for (const [name, raw] of samples) {
       const def = getOp(name)!;
@@ -63,6 +70,8 @@ describe('op table', () => {
     expect(getOp('reshape')!.attrs({ shape: [null, 2, 2] })).toEqual({ shape: [-1, 2, 2] });
     expect(getOp('concatenate')!.attrs({})).toEqual({ axis: 0 });
     expect(getOp('sum')!.attrs({})).toEqual({ axis: null, keepdims: false });
+    expect(getOp('zeros')!.attrs({ shape: 3 })).toEqual({ shape: [3], dtype: 'float32' });
+    expect(getOp('stack')!.attrs({})).toEqual({ axis: 0 });
   });
 
   it('rejects unknown or malformed attributes, naming the op', () => {
@@ -232,5 +241,143 @@ describe('ops outside a custom layer', () => {
     const x = Input({ shape: [4] });
     expect(() => ops.add(x as never, 1)).toThrow(/ops\.add\(\) works inside a custom layer's call\(\).*SymbolicTensor "input_layer\w*"/);
     expect(() => ops.exp(1)).toThrow("ops.exp() can only be used inside the call() method of a custom layer, while the layer is called on a tensor.");
+  });
+});
+
+describe('constants (zeros, ones, full)', () => {
+  it('have the static shape given, the batch axis a number; float32 unless told', () => {
+    expect(shapeOf('zeros', [], { shape: [16, 32] })).toEqual([16, 32]);
+    expect(shapeOf('ones', [], { shape: [] })).toEqual([]);
+    expect(shapeOf('full', [], { shape: [2, 3], value: 7 })).toEqual([2, 3]);
+    expect(dtypeOf('zeros', [], { shape: [2] })).toBe('float32');
+    expect(dtypeOf('ones', [], { shape: [2], dtype: 'int32' })).toBe('int32');
+    expect(dtypeOf('full', [], { shape: [2], value: 3, dtype: 'int32' })).toBe('int32');
+  });
+
+  it('refuse a None size, saying how to give the batch axis a size', () => {
+    expect(() => shapeOf('zeros', [], { shape: [null, 32] })).toThrow(
+      "ops.zeros: a constant needs a fully known shape, but axis 0 of (None, 32) is None (unknown until run time). The batch size of a layer's input is None unless the model's Input sets it: give it one with `batchShape`, e.g. Input({ batchShape: [16, …] }).",
+    );
+    expect(() => shapeOf('ones', [], { shape: [4, null] })).toThrow(/^ops\.ones: a constant needs a fully known shape, but axis 1 of \(4, None\) is None \(unknown until run time\)\.$/);
+    expect(() => shapeOf('zeros', [], { shape: [2, -1] })).toThrow(/ops\.zeros: `shape` must be an array of non-negative integers, e.g\. \[16, 32\]; received \[2,-1\]/);
+    expect(() => shapeOf('zeros', [], {})).toThrow(/ops\.zeros: `shape` must be an array of non-negative integers.*received undefined/);
+    expect(() => shapeOf('zeros', [], { shape: [2], dtype: 'bool' })).toThrow(/ops\.zeros: `dtype` must be one of float32, int32; received "bool"/);
+    expect(() => shapeOf('full', [], { shape: [2] })).toThrow('ops.full: the fill value must be a finite number; received undefined.');
+    expect(() => shapeOf('full', [], { shape: [2], value: 0.5, dtype: 'int32' })).toThrow('ops.full: the fill value 0.5 is not an integer, but `dtype` is int32.');
+  });
+});
+
+describe('take, slice, stack', () => {
+  it('take drops the axis (x[:, t, :]), with negative indices from the end', () => {
+    expect(shapeOf('take', [[16, 10, 5]], { index: 3, axis: 1 })).toEqual([16, 5]);
+    expect(shapeOf('take', [[null, 10, 5]], { index: -1, axis: -2 })).toEqual([null, 5]);
+    expect(shapeOf('take', [[null, 10, 5]], { index: -10, axis: 1 })).toEqual([null, 5]);
+    // An unknown size cannot be checked: the index is taken as given.
+    expect(shapeOf('take', [[null, 5]], { index: 7, axis: 0 })).toEqual([5]);
+  });
+
+  it('take checks the index and the axis', () => {
+    expect(() => shapeOf('take', [[null, 10, 5]], { index: 10, axis: 1 })).toThrow(
+      'ops.take: index 10 is out of range for axis 1 of size 10 (shape (None, 10, 5)); expected an index in [-10, 9].',
+    );
+    expect(() => shapeOf('take', [[null, 10, 5]], { index: -11, axis: 1 })).toThrow(/index -11 is out of range for axis 1 of size 10/);
+    expect(() => shapeOf('take', [[null, 10]], { index: 0, axis: 2 })).toThrow(/ops\.take: axis 2 is out of bounds for a tensor of rank 2/);
+    expect(() => shapeOf('take', [[]], { index: 0, axis: 0 })).toThrow('ops.take cannot index a scalar (shape ()).');
+    expect(() => shapeOf('take', [[null, 10]], { index: [1, 2], axis: 1 })).toThrow(/ops\.take: `index` must be a single integer.*received \[1,2\]/);
+    expect(() => shapeOf('take', [[null, 10]], { index: 1 })).toThrow(/ops\.take: `axis` must be an integer; received undefined/);
+  });
+
+  it('slice takes a block; size -1 runs to the end', () => {
+    expect(shapeOf('slice', [[null, 10, 5]], { begin: [0, 2, 0], size: [-1, 3, -1] })).toEqual([null, 3, 5]);
+    expect(shapeOf('slice', [[8, 10]], { begin: [2, 4], size: [-1, -1] })).toEqual([6, 6]);
+    expect(shapeOf('slice', [[8, 10]], { begin: [8, 0], size: [0, 10] })).toEqual([0, 10]);
+    expect(shapeOf('slice', [[null, 10]], { begin: [1, 0], size: [4, 10] })).toEqual([4, 10]);
+  });
+
+  it('slice explains what does not fit', () => {
+    expect(() => shapeOf('slice', [[null, 10]], { begin: [0, 8], size: [-1, 3] })).toThrow(
+      'ops.slice: on axis 1 of size 10, begin=8 and size=3 go past the end (shape (None, 10), begin [0,8], size [-1,3]).',
+    );
+    expect(() => shapeOf('slice', [[null, 10]], { begin: [0], size: [-1] })).toThrow(
+      'ops.slice: `begin` and `size` need one entry per axis of the tensor: it has shape (None, 10) (rank 2), but they have 1.',
+    );
+    expect(() => shapeOf('slice', [[null, 10]], { begin: [0, -1], size: [-1, 1] })).toThrow(/ops\.slice: `begin` must be an array of non-negative integers, one per axis; received \[0,-1\]/);
+    expect(() => shapeOf('slice', [[null, 10]], { begin: [0, 0], size: [-1, -2] })).toThrow(/ops\.slice: `size` must be an array of non-negative integers \(or -1/);
+    expect(() => shapeOf('slice', [[null, 10]], { begin: [0, 0], size: [-1] })).toThrow(/`begin` \[0,0\] and `size` \[-1\] must have the same length/);
+  });
+
+  it('stack joins tensors of one shape along a new axis (default 0)', () => {
+    expect(shapeOf('stack', [[16, 32], [16, 32], [16, 32]], { axis: 1 })).toEqual([16, 3, 32]);
+    expect(shapeOf('stack', [[null, 4], [2, 4]])).toEqual([2, 2, 4]);
+    expect(shapeOf('stack', [[null, 4], [null, 4]], { axis: -1 })).toEqual([null, 4, 2]);
+    expect(shapeOf('stack', [[]])).toEqual([1]);
+    expect(() => shapeOf('stack', [[null, 4], [null, 5]], { axis: 1 })).toThrow(
+      'ops.stack: all tensors must have the same shape; received shapes (None, 4) and (None, 5) (all inputs: (None, 4), (None, 5)).',
+    );
+    expect(() => shapeOf('stack', [[null, 4], [null, 4]], { axis: 3 })).toThrow(/ops\.stack: axis 3 is out of bounds for a tensor of rank 2 \(shape \(None, 4\)\); expected an axis in \[-3, 2\]/);
+    expect(dtypeOf('stack', [i(), i()])).toBe('int32');
+  });
+});
+
+/** Runs `body` as the call() of a throwaway custom layer on an input of `shape`; returns what it returned. */
+function inCall<T>(shape: Shape, body: (x: TracedTensor) => T): T {
+  let result: T | undefined;
+  class Probe extends Layer {
+    override call(x: TracedTensor) {
+      result = body(x);
+      return x;
+    }
+  }
+  new Probe()(Input({ batchShape: shape }));
+  return result!;
+}
+
+describe('the ops functions of the new ops', () => {
+  it('zeros, ones, full, take, slice and stack record one op each', () => {
+    const shapes = inCall([16, 10, 5], (x) => {
+      const state = ops.zeros([x.shape[0]!, 32]);
+      const steps = [0, 1, 2].map((t) => ops.take(x, t, 1));
+      return [state, ops.ones(4, 'int32'), ops.full([2, 2], 0.5), ops.stack(steps, 1), ops.slice(x, [0, 5, 0], [-1, -1, 2])].map(
+        (t) => `${JSON.stringify(t.shape)} ${t.dtype}`,
+      );
+    });
+    expect(shapes).toEqual(['[16,32] float32', '[4] int32', '[2,2] float32', '[16,3,5] float32', '[16,5,2] float32']);
+  });
+
+  it('split gives equal slices and unstack one take per index, along an axis of known size', () => {
+    const out = inCall([null, 6, 4], (x) => ({
+      split: ops.split(x, 3, 1).map((t) => t.shape),
+      last: ops.split(x, 2, -1).map((t) => t.shape),
+      unstack: ops.unstack(x, 1).map((t) => t.shape),
+    }));
+    expect(out.split).toEqual([[null, 2, 4], [null, 2, 4], [null, 2, 4]]);
+    expect(out.last).toEqual([[null, 6, 2], [null, 6, 2]]);
+    expect(out.unstack).toHaveLength(6);
+    expect(out.unstack[0]).toEqual([null, 4]);
+    expect(() => inCall([null, 6, 4], (x) => ops.split(x, 4, 1))).toThrow(/ops\.split: axis 1 has size 6, which cannot be split into 4 equal sections\./);
+    expect(() => inCall([null, 6, 4], (x) => ops.split(x, 2, 0))).toThrow(/ops\.split: axis 0 of shape \(None, 6, 4\) has an unknown size \(None\), so the number of pieces is not known\./);
+    expect(() => inCall([null, 6, 4], (x) => ops.unstack(x, 3))).toThrow(/ops\.unstack: axis 3 is out of bounds for a tensor of rank 3/);
+    expect(() => inCall([null, 6, 4], (x) => ops.split(x, 0, 1))).toThrow(/ops\.split: the number of sections must be a positive integer; received 0/);
+  });
+
+  it('a constant with the batch axis None fails inside the layer, with the remedy', () => {
+    expect(() => inCall([null, 10, 5], (x) => ops.zeros([x.shape[0] as number, 32]))).toThrow(
+      /^Exception encountered when calling layer "probe\w*" \(Probe\): ops\.zeros: a constant needs a fully known shape, but axis 0 of \(None, 32\) is None.*Input\(\{ batchShape: \[16, …\] \}\)\.$/,
+    );
+  });
+});
+
+describe('the ops namespace', () => {
+  it('names a missing op and lists the ops, instead of "not a function"', () => {
+    const any = ops as unknown as Record<string, unknown>;
+    expect(() => any.foo).toThrow(TypeError_);
+    expect(() => any.foo).toThrow(/^ops\.foo is not an op; available: add, subtract, multiply, .*, stack, split, unstack\.$/);
+    expect(() => any.zero).toThrow(/^ops\.zero is not an op; available: .*\. Did you mean ops\.zeros\?$/);
+    expect(() => any.expand_dims).toThrow(/Did you mean ops\.expandDims\?$/);
+    // Probes by tooling and the object's own methods still answer.
+    expect(any.then).toBeUndefined();
+    expect(any[Symbol.iterator as unknown as string]).toBeUndefined();
+    expect(typeof any.hasOwnProperty).toBe('function');
+    expect(Object.isFrozen(ops)).toBe(true);
   });
 });
