@@ -1,0 +1,334 @@
+/**
+ * fit / evaluate / predict with Keras semantics over a compiled step plan. The plan is built
+ * once per model and batch size and kept; weights move between the host and the plan only
+ * at the start and end of a call.
+ */
+import { ValueError } from '../graph/errors.js';
+import type { Functional } from '../graph/functional.js';
+import { uniqueWeights } from '../graph/layer.js';
+import { NativePlan } from '../plan/native-plan.js';
+import { Random } from '../tensor/random.js';
+import { CallbackList, History, type Callback, type Logs, type TrainingControl } from './callbacks.js';
+import {
+  asFloatRows,
+  asLabels,
+  byName,
+  rowSize,
+  sampleCount,
+  splitAt,
+  type ArrayData,
+  type DataArg,
+} from './data-adapter.js';
+import { buildStepPlan, type OutputHead, type StepPlan } from './step-plan.js';
+import { initializeWeights, setWeightValue, weightValue } from './weights.js';
+
+export interface FitOptions {
+  batchSize?: number;
+  epochs?: number;
+  verbose?: 0 | 1 | 2;
+  callbacks?: Callback[];
+  validationSplit?: number;
+  validationData?: [DataArg, DataArg] | [DataArg, DataArg, ArrayData];
+  shuffle?: boolean;
+  classWeight?: Record<number, number>;
+  sampleWeight?: ArrayData;
+  initialEpoch?: number;
+  stepsPerEpoch?: number;
+}
+
+export interface EvaluateOptions {
+  batchSize?: number;
+  sampleWeight?: ArrayData;
+}
+
+/** Rows of the logs: `loss`, `<output>_loss` for several outputs, metrics by name. */
+interface Accumulator {
+  samples: number;
+  loss: number;
+  heads: Array<{ loss: number; rows: number; metrics: number[]; confusion: number[][] }>;
+}
+
+/** How many batches one native call runs before callbacks and the progress bar hear of them. */
+const STEPS_PER_CALL = 32;
+
+export class Trainer {
+  private plan: { step: StepPlan; native: NativePlan; batch: number } | null = null;
+  private learningRate: number | null = null;
+  private readonly rng: Random;
+
+  constructor(
+    readonly model: Functional,
+    private readonly seed = 1,
+  ) {
+    if (!model.compileConfig) {
+      throw new ValueError(`You must call compile() on model "${model.name}" before training or evaluating it.`);
+    }
+    this.rng = new Random(seed ^ 0x5eed);
+    initializeWeights(model, seed);
+  }
+
+  private ensurePlan(batch: number): { step: StepPlan; native: NativePlan } {
+    if (this.plan && this.plan.batch >= batch) return this.plan;
+    if (this.plan) this.pullWeights();
+    const step = buildStepPlan(this.model, this.model.compileConfig!, batch, this.seed);
+    const native = new NativePlan(step.builder.spec());
+    this.plan = { step, native, batch };
+    for (const [w, t] of step.weights) native.write(t.buf, weightValue(w)!);
+    const scalars = native.scalars;
+    scalars[step.scalars.learningRate] = this.learningRate ?? step.optimizer.learningRate;
+    scalars[step.scalars.uProduct] = 1;
+    native.scalars = scalars;
+    for (const s of step.slots) {
+      if (step.optimizer.className === 'Adagrad') native.write(s.buf, new Float32Array(s.weight.size).fill(Number(this.model.compileConfig!.optimizer.config.initial_accumulator_value ?? 0.1)));
+    }
+    return this.plan;
+  }
+
+  /** Copies the plan's weights back to the host. */
+  private pullWeights(): void {
+    if (!this.plan) return;
+    for (const [w, t] of this.plan.step.weights) setWeightValue(w, this.plan.native.read(t.buf) as Float32Array);
+  }
+
+  private pushWeights(): void {
+    if (!this.plan) return;
+    for (const [w, t] of this.plan.step.weights) this.plan.native.write(t.buf, weightValue(w)!);
+  }
+
+  private control(native: NativePlan, step: StepPlan): TrainingControl {
+    const self = this;
+    return {
+      stopTraining: false,
+      get learningRate() {
+        return native.scalars[step.scalars.learningRate]!;
+      },
+      set learningRate(v: number) {
+        const s = native.scalars;
+        s[step.scalars.learningRate] = v;
+        native.scalars = s;
+        self.learningRate = v;
+      },
+      snapshotWeights: () => [...step.weights.values()].map((t) => native.read(t.buf) as Float32Array),
+      restoreWeights: (values) => [...step.weights.values()].forEach((t, i) => native.write(t.buf, values[i]!)),
+    };
+  }
+
+  /** Loads inputs, targets and sample weights into the train or evaluate slots; returns the sample count. */
+  private load(step: StepPlan, native: NativePlan, which: 'train' | 'evaluate', x: ArrayData[], y: ArrayData[] | null, sw: Float32Array | null): number {
+    const groups = [{ what: 'input', names: step.inputData.map((d) => d.name), arrays: x }];
+    if (y) groups.push({ what: 'target', names: step.heads.map((h) => h.name), arrays: y });
+    const n = sampleCount(groups);
+    step.inputData.forEach((d, i) => {
+      native.resize(d[which], n * d.row);
+      native.write(d[which], asFloatRows(x[i]!, d.shape, `Input "${d.name}"`));
+    });
+    if (y) {
+      step.heads.forEach((h, i) => {
+        if (!h.loss) return;
+        native.resize(h.targetData[which], n * h.targetData.row);
+        native.write(h.targetData[which], this.targets(h, y[i]!));
+      });
+      native.resize(step.sampleWeightData[which], n);
+      native.write(step.sampleWeightData[which], sw ?? new Float32Array(n).fill(1));
+    }
+    native.resize(step.index[which], n);
+    native.write(step.index[which], Int32Array.from({ length: n }, (_, i) => i));
+    return n;
+  }
+
+  private targets(h: OutputHead, a: ArrayData): Float32Array | Int32Array {
+    const where = `Target "${h.name}"`;
+    if (h.loss!.sparseTargets) return asLabels(a, h.shape[h.shape.length - 1] as number, where);
+    return asFloatRows(a, h.shape, where);
+  }
+
+  /** Per-step values: batch size, then train/evaluate loss and metric slots of every head. */
+  private recordSlots(step: StepPlan, which: 'train' | 'evaluate'): number[] {
+    return step.heads.flatMap((h) => [
+      h.slots[which].loss,
+      ...h.slots[which].metrics.flatMap((s, k) => (h.metrics[k]!.kernel === 'confusion' ? [s, s + 1, s + 2] : [s])),
+    ]).filter((s) => s >= 0);
+  }
+
+  private newAccumulator(step: StepPlan): Accumulator {
+    return { samples: 0, loss: 0, heads: step.heads.map((h) => ({ loss: 0, rows: 0, metrics: h.metrics.map(() => 0), confusion: h.metrics.map(() => [0, 0, 0]) })) };
+  }
+
+  /** Adds the recorded values of each step to the accumulator, calling `perStep` with its logs. */
+  private accumulate(step: StepPlan, which: 'train' | 'evaluate', record: Float64Array, acc: Accumulator, perStep?: (logs: Logs) => void): void {
+    const width = 1 + this.recordSlots(step, which).length;
+    for (let at = 0; at < record.length; at += width) {
+      const batch = record[at]!;
+      let k = at + 1;
+      acc.samples += batch;
+      let total = 0;
+      step.heads.forEach((h, i) => {
+        const hacc = acc.heads[i]!;
+        const rowsPerSample = h.targetData.row / (h.loss?.sparseTargets ? 1 : (h.shape[h.shape.length - 1] as number));
+        const rows = batch * rowsPerSample;
+        if (h.slots[which].loss >= 0) {
+          const l = record[k++]!;
+          hacc.loss += l * batch;
+          total += h.lossWeight * l;
+        }
+        hacc.rows += rows;
+        h.metrics.forEach((m, j) => {
+          if (m.kernel === 'confusion') {
+            for (let c = 0; c < 3; c++) hacc.confusion[j]![c]! += record[k++]!;
+          } else {
+            hacc.metrics[j]! += record[k++]!;
+          }
+        });
+      });
+      acc.loss += total * batch;
+      if (perStep) perStep(this.logs(step, acc));
+    }
+  }
+
+  private logs(step: StepPlan, acc: Accumulator, prefix = ''): Logs {
+    const out: Logs = { [`${prefix}loss`]: acc.loss / Math.max(acc.samples, 1) };
+    const many = step.heads.length > 1;
+    step.heads.forEach((h, i) => {
+      const hacc = acc.heads[i]!;
+      if (many && h.loss) out[`${prefix}${h.name}_loss`] = hacc.loss / Math.max(acc.samples, 1);
+      h.metrics.forEach((m, j) => {
+        const key = `${prefix}${many ? `${h.name}_` : ''}${m.name}`;
+        if (m.reduce === 'mean') out[key] = hacc.metrics[j]! / Math.max(hacc.rows, 1);
+        else {
+          const [tp, fp, fn] = hacc.confusion[j]!;
+          out[key] = m.reduce === 'precision' ? tp! / Math.max(tp! + fp!, 1e-7) : tp! / Math.max(tp! + fn!, 1e-7);
+        }
+      });
+    });
+    return out;
+  }
+
+  fit(x: DataArg, y: DataArg, options: FitOptions = {}): History {
+    const epochs = options.epochs ?? 1;
+    const batchSize = options.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer; received ${batchSize}.`);
+    let xs = byName(x, this.model.inputNames, 'x');
+    let ys = byName(y, this.model.outputNames, 'y');
+    let sw = options.sampleWeight ? asFloatRows(options.sampleWeight, [null], 'sampleWeight') : null;
+    let val: { x: ArrayData[]; y: ArrayData[]; sw: Float32Array | null } | null = null;
+    if (options.validationData) {
+      const [vx, vy, vsw] = options.validationData;
+      val = { x: byName(vx, this.model.inputNames, 'validation x'), y: byName(vy, this.model.outputNames, 'validation y'), sw: vsw ? asFloatRows(vsw, [null], 'validation sample weights') : null };
+    } else if (options.validationSplit) {
+      const split = options.validationSplit;
+      if (!(split > 0 && split < 1)) throw new ValueError(`validationSplit must be between 0 and 1; received ${split}.`);
+      const n = sampleCount([{ what: 'input', names: this.model.inputNames, arrays: xs }]);
+      const cut = Math.floor(n * (1 - split));
+      val = { x: splitAt(xs, cut, n), y: splitAt(ys, cut, n), sw: sw ? sw.subarray(cut) : null };
+      xs = splitAt(xs, 0, cut);
+      ys = splitAt(ys, 0, cut);
+      sw = sw ? sw.subarray(0, cut) : null;
+    }
+    const { step, native } = this.ensurePlan(batchSize);
+    if (options.classWeight) sw = applyClassWeight(sw, ys[0]!, options.classWeight, step.heads[0]!);
+    const n = this.load(step, native, 'train', xs, ys, sw);
+    if (n === 0) throw new ValueError('fit() received no samples.');
+    const nVal = val ? this.load(step, native, 'evaluate', val.x, val.y, val.sw) : 0;
+    const steps = options.stepsPerEpoch ?? Math.ceil(n / batchSize);
+
+    const history = new History();
+    const callbacks = new CallbackList([history, ...(options.callbacks ?? [])]);
+    const control = this.control(native, step);
+    const params = { epochs, steps, samples: n, verbose: options.verbose ?? 1 };
+    callbacks.callbacks.forEach((c) => c.setControl(control, params));
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    const record = this.recordSlots(step, 'train');
+
+    callbacks.call('onTrainBegin', {});
+    for (let epoch = options.initialEpoch ?? 0; epoch < epochs && !control.stopTraining; epoch++) {
+      callbacks.call('onEpochBegin', epoch, {});
+      if (options.shuffle ?? true) this.rng.shuffle(order);
+      native.write(step.index.train, order);
+      const acc = this.newAccumulator(step);
+      let batchIndex = 0;
+      let cursor = 0;
+      while (batchIndex < steps && !control.stopTraining) {
+        if (cursor >= n) cursor = 0; // stepsPerEpoch beyond the data wraps around
+        const chunk = Math.min(STEPS_PER_CALL, steps - batchIndex);
+        const values = native.runSteps(step.programs.train, batchSize, step.scalars.trainCursor, cursor, n, chunk, record);
+        this.accumulate(step, 'train', values, acc, (logs) => {
+          callbacks.call('onTrainBatchEnd', batchIndex++, logs);
+        });
+        cursor += values.length > 0 ? countSamples(values, 1 + record.length) : n;
+      }
+      const logs = this.logs(step, acc);
+      if (val && nVal > 0) Object.assign(logs, this.runEvaluate(step, native, nVal, batchSize, 'val_'));
+      callbacks.call('onEpochEnd', epoch, logs);
+    }
+    callbacks.call('onTrainEnd', {});
+    this.pullWeights();
+    return history;
+  }
+
+  private runEvaluate(step: StepPlan, native: NativePlan, n: number, batchSize: number, prefix = ''): Logs {
+    const acc = this.newAccumulator(step);
+    const values = native.runSteps(step.programs.evaluate, batchSize, step.scalars.evalCursor, 0, n, Math.ceil(n / batchSize), this.recordSlots(step, 'evaluate'));
+    this.accumulate(step, 'evaluate', values, acc);
+    return this.logs(step, acc, prefix);
+  }
+
+  evaluate(x: DataArg, y: DataArg, options: EvaluateOptions = {}): Logs {
+    const batchSize = options.batchSize ?? 32;
+    const { step, native } = this.ensurePlan(batchSize);
+    this.pushWeights();
+    const xs = byName(x, this.model.inputNames, 'x');
+    const ys = byName(y, this.model.outputNames, 'y');
+    const sw = options.sampleWeight ? asFloatRows(options.sampleWeight, [null], 'sampleWeight') : null;
+    const n = this.load(step, native, 'evaluate', xs, ys, sw);
+    return this.runEvaluate(step, native, n, batchSize);
+  }
+
+  /** Outputs for every sample, one array per model output. */
+  predict(x: DataArg, options: { batchSize?: number } = {}): ArrayData[] {
+    const batchSize = options.batchSize ?? 32;
+    const { step, native } = this.ensurePlan(batchSize);
+    this.pushWeights();
+    const xs = byName(x, this.model.inputNames, 'x');
+    const n = this.load(step, native, 'evaluate', xs, null, null);
+    const outs = step.heads.map((h) => ({ shape: [n, ...(h.shape.slice(1) as number[])], data: new Float32Array(n * rowSize({ shape: [1, ...(h.shape.slice(1) as number[])], data: new Float32Array() })) }));
+    for (let start = 0; start < n; start += batchSize) {
+      native.runSteps(step.programs.predict, batchSize, step.scalars.evalCursor, start, n, 1, []);
+      step.heads.forEach((h, i) => {
+        const values = native.read(h.prediction) as Float32Array;
+        outs[i]!.data.set(values, start * (values.length / Math.min(batchSize, n - start)));
+      });
+    }
+    return outs;
+  }
+
+  /** The model's weights as they are now (after a fit, the trained values). */
+  weights(): Float32Array[] {
+    this.pullWeights();
+    return uniqueWeights(this.model.weights).map((w) => weightValue(w)!.slice());
+  }
+}
+
+function countSamples(record: Float64Array, width: number): number {
+  let s = 0;
+  for (let i = 0; i < record.length; i += width) s += record[i]!;
+  return s;
+}
+
+/** Keras' class_weight: each sample weighted by its class (the first output's targets). */
+function applyClassWeight(sw: Float32Array | null, y: ArrayData, classWeight: Record<number, number>, head: OutputHead): Float32Array {
+  const n = y.shape[0]!;
+  const out = sw ? Float32Array.from(sw) : new Float32Array(n).fill(1);
+  const classes = (head.shape[head.shape.length - 1] ?? 1) as number;
+  const row = rowSize(y);
+  for (let i = 0; i < n; i++) {
+    let cls: number;
+    if (row === 1) cls = classes === 1 ? Math.round(y.data[i]!) : y.data[i]!;
+    else {
+      let best = 0;
+      for (let j = 1; j < row; j++) if (y.data[i * row + j]! > y.data[i * row + best]!) best = j;
+      cls = best;
+    }
+    out[i]! *= classWeight[cls] ?? 1;
+  }
+  return out;
+}

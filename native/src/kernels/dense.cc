@@ -1,0 +1,69 @@
+// Dense: y = act(x · W + b) over the last axis, with its backward. The bias and the
+// activation are applied to each block of rows right after the GEMM, while it is in cache.
+#include <algorithm>
+#include <vector>
+
+#include "../plan/plan.h"
+#include "activation.h"
+#include "parallel.h"
+
+namespace strata::kernels {
+namespace {
+
+// bufs [x, W, b or -1, z or -1, y]; ints [K, N, act]
+// z (the pre-activation) is kept only for activations whose backward needs it.
+void dense_fwd(plan::Plan& p, const plan::Instr& in) {
+  const int64_t k = in.ints[0], n = in.ints[1], act = in.ints[2];
+  const float* x = p.f32(in.bufs[0]);
+  const float* w = p.f32(in.bufs[1]);
+  const float* b = in.bufs[2] >= 0 ? p.f32(in.bufs[2]) : nullptr;
+  float* z = in.bufs[3] >= 0 ? p.f32(in.bufs[3]) : nullptr;
+  float* y = p.f32(in.bufs[4]);
+  const int64_t m = p.count(in.bufs[0]) / k;
+  float* pre = z ? z : y;
+  cpu::sgemm(p.isa, p.threads, false, false, m, n, k, 1.0f, x, w, 0.0f, pre);
+  for_rows(m, n, p.threads, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      float* row = pre + r * n;
+      if (b) for (int64_t j = 0; j < n; ++j) row[j] += b[j];
+      if (!is_row_wise(act)) {
+        float* out = y + r * n;
+        if (act != kLinear || out != row) for (int64_t j = 0; j < n; ++j) out[j] = act_forward(act, row[j]);
+      }
+    }
+  });
+  if (is_row_wise(act)) softmax_rows(pre, y, m, n, act == kLogSoftmax, p.threads);
+}
+
+// bufs [x, W, z or -1, y, dy, dx or -1, dW, db or -1]; ints [K, N, act, accumulate dx, accumulate dW/db]
+// dy is turned into dz in place: it is this layer's own gradient buffer and is not read again.
+void dense_bwd(plan::Plan& p, const plan::Instr& in) {
+  const int64_t k = in.ints[0], n = in.ints[1], act = in.ints[2];
+  const bool acc_dx = in.ints[3] != 0, acc_dw = in.ints[4] != 0;
+  const float* x = p.f32(in.bufs[0]);
+  const float* w = p.f32(in.bufs[1]);
+  const float* z = in.bufs[2] >= 0 ? p.f32(in.bufs[2]) : nullptr;
+  const float* y = p.f32(in.bufs[3]);
+  float* dz = p.f32(in.bufs[4]);
+  float* dx = in.bufs[5] >= 0 ? p.f32(in.bufs[5]) : nullptr;
+  float* dw = p.f32(in.bufs[6]);
+  float* db = in.bufs[7] >= 0 ? p.f32(in.bufs[7]) : nullptr;
+  const int64_t m = p.count(in.bufs[0]) / k;
+  if (act != kLinear) activate_backward(act, z, y, dz, dz, m * n, n, false, p.threads);
+  if (db) {
+    if (!acc_dw) std::fill(db, db + n, 0.0f);
+    for (int64_t r = 0; r < m; ++r) {
+      const float* row = dz + r * n;
+      for (int64_t j = 0; j < n; ++j) db[j] += row[j];
+    }
+  }
+  // dW = x^T · dz (K x N); dx = dz · W^T (M x K)
+  cpu::sgemm(p.isa, p.threads, true, false, k, n, m, 1.0f, x, dz, acc_dw ? 1.0f : 0.0f, dw);
+  if (dx) cpu::sgemm(p.isa, p.threads, false, true, m, k, n, 1.0f, dz, w, acc_dx ? 1.0f : 0.0f, dx);
+}
+
+STRATA_KERNEL("dense_fwd", dense_fwd);
+STRATA_KERNEL("dense_bwd", dense_bwd);
+
+}  // namespace
+}  // namespace strata::kernels
