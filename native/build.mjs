@@ -52,17 +52,18 @@ try {
   fail('cannot build the native engine: the node-gyp package is not installed (run `npm install`).');
 }
 
-const args = [nodeGyp, 'rebuild', '--release', '--directory', here];
+// configure + build rather than rebuild: make then recompiles only what changed.
+const common = ['--release', '--directory', here];
 const ownHeaders = resolve(dirname(process.execPath), '..');
 if (!process.env.npm_config_nodedir && existsSync(join(ownHeaders, 'include', 'node', 'node_api.h'))) {
-  args.push(`--nodedir=${ownHeaders}`);
+  common.push(`--nodedir=${ownHeaders}`);
 }
 const jobs = process.env.JOBS || 'max';
-args.push('--jobs', jobs);
-
-const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
-if (r.error) fail(`cannot run node-gyp: ${r.error.message}`);
-if (r.status !== 0) fail(`building the native engine failed (node-gyp exited with ${r.status ?? r.signal}); see the compiler output above.`);
+for (const step of [['configure'], ['build', '--jobs', jobs]]) {
+  const r = spawnSync(process.execPath, [nodeGyp, ...step, ...common], { stdio: 'inherit' });
+  if (r.error) fail(`cannot run node-gyp: ${r.error.message}`);
+  if (r.status !== 0) fail(`building the native engine failed (node-gyp ${step[0]} exited with ${r.status ?? r.signal}); see the compiler output above.`);
+}
 
 const addon = join(here, 'build', 'Release', 'strata_native.node');
 if (!existsSync(addon)) fail(`the build finished but ${addon} is missing.`);

@@ -34,6 +34,11 @@ export interface OutputHead {
   prediction: number;
 }
 
+/** What a plan is for: training (with updates), or only gradients of one batch (checks, tools). */
+export interface StepPlanOptions {
+  mode: 'train' | 'gradients';
+}
+
 export interface StepPlan {
   builder: PlanBuilder;
   programs: { train: number; evaluate: number; predict: number };
@@ -45,6 +50,8 @@ export interface StepPlan {
   weights: Map<Weight, PlanTensor>;
   slots: Array<{ weight: Weight; name: string; buf: number }>;
   optimizer: OptimizerSpec;
+  /** In 'gradients' mode: the gradient buffers of each input batch and each weight (-1 when none reached it). */
+  gradients: { inputs: number[]; weights: Map<Weight, number> };
 }
 
 /** Lowers the model's graph: each layer emits its kernels, in graph order. */
@@ -59,7 +66,7 @@ function resolvePerOutput<T>(value: T | T[] | Record<string, T> | null, names: s
   return value as T;
 }
 
-export function buildStepPlan(model: Functional, compiled: CompileConfig, maxBatch: number, seed: number): StepPlan {
+export function buildStepPlan(model: Functional, compiled: CompileConfig, maxBatch: number, seed: number, options: StepPlanOptions = { mode: 'train' }): StepPlan {
   const b = new PlanBuilder(maxBatch);
   const scalars = {
     trainCursor: b.scalar('train cursor'),
@@ -167,14 +174,19 @@ export function buildStepPlan(model: Functional, compiled: CompileConfig, maxBat
   for (const [w, t] of weights) if (w.trainable) tape.requireGrad(t);
   const Ltrain = new Lowering(b, train.emit, train.emit, tape, true, weights, random);
   const trainBatch = gather(train.emit, 'train', scalars.trainCursor, true);
+  if (options.mode === 'gradients') trainBatch.inputs.forEach((t) => tape.requireGrad(t));
   const trainOut = lowerModel(model, Ltrain, trainBatch.inputs);
   trainOut.forEach((t) => tape.requireGrad(t));
   lossesAndMetrics(train.emit, Ltrain, trainOut, trainBatch.targets, trainBatch.sw, 'train');
   tape.replay();
+  const gradients = {
+    inputs: trainBatch.inputs.map((t) => tape.gradOf(t) ?? -1),
+    weights: new Map([...weights].map(([w, t]) => [w, tape.gradOf(t) ?? -1])),
+  };
   const slots: StepPlan['slots'] = [];
   const updates: Array<{ w: PlanTensor; g: number; slotBufs: number[] }> = [];
   for (const [w, t] of weights) {
-    if (!w.trainable) continue;
+    if (!w.trainable || options.mode === 'gradients') continue;
     const g = tape.gradOf(t);
     if (g === null) continue;
     const slotBufs = optimizer.slots.map((s) => {
@@ -196,7 +208,7 @@ export function buildStepPlan(model: Functional, compiled: CompileConfig, maxBat
       [...optimizer.hyper, optimizer.clipnorm, optimizer.clipvalue, optimizer.weightDecay],
     );
   }
-  train.emit('optimizer_step_end', [], [scalars.iterations, optimizer.kind === 7 ? scalars.uProduct : -1], [optimizer.hyper[0]]);
+  if (options.mode === 'train') train.emit('optimizer_step_end', [], [scalars.iterations, optimizer.kind === 7 ? scalars.uProduct : -1], [optimizer.hyper[0]]);
 
   // ---- evaluate --------------------------------------------------------------------------
   const evaluate = b.program();
@@ -223,5 +235,6 @@ export function buildStepPlan(model: Functional, compiled: CompileConfig, maxBat
     weights,
     slots,
     optimizer,
+    gradients,
   };
 }

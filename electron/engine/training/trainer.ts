@@ -5,7 +5,7 @@
  */
 import { ValueError } from '../graph/errors.js';
 import type { Functional } from '../graph/functional.js';
-import { uniqueWeights } from '../graph/layer.js';
+import { uniqueWeights, type Weight } from '../graph/layer.js';
 import { NativePlan } from '../plan/native-plan.js';
 import { Random } from '../tensor/random.js';
 import { CallbackList, History, type Callback, type Logs, type TrainingControl } from './callbacks.js';
@@ -299,6 +299,29 @@ export class Trainer {
       });
     }
     return outs;
+  }
+
+  /**
+   * Gradients of the total loss for one batch holding all of x, with respect to each input
+   * and each weight, without updating anything (gradient checks, saliency). Dropout runs as
+   * in training.
+   */
+  gradients(x: DataArg, y: DataArg): { inputs: Float32Array[]; weights: Map<Weight, Float32Array>; loss: number } {
+    const xs = byName(x, this.model.inputNames, 'x');
+    const ys = byName(y, this.model.outputNames, 'y');
+    const n = sampleCount([{ what: 'input', names: this.model.inputNames, arrays: xs }]);
+    const step = buildStepPlan(this.model, this.model.compileConfig!, n, this.seed, { mode: 'gradients' });
+    const native = new NativePlan(step.builder.spec());
+    for (const [w, t] of step.weights) native.write(t.buf, weightValue(w)!);
+    this.load(step, native, 'train', xs, ys, null);
+    const acc = this.newAccumulator(step);
+    this.accumulate(step, 'train', native.runSteps(step.programs.train, n, step.scalars.trainCursor, 0, n, 1, this.recordSlots(step, 'train')), acc);
+    const read = (buf: number, size: number) => (buf >= 0 ? (native.read(buf) as Float32Array) : new Float32Array(size));
+    return {
+      inputs: step.gradients.inputs.map((buf, i) => read(buf, n * step.inputData[i]!.row)),
+      weights: new Map([...step.gradients.weights].map(([w, buf]) => [w, read(buf, w.size)])),
+      loss: acc.loss / Math.max(acc.samples, 1),
+    };
   }
 
   /** The model's weights as they are now (after a fit, the trained values). */
