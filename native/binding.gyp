@@ -33,7 +33,7 @@
   'target_defaults': {
     'cflags!': ['-fno-exceptions', '-O2', '-O0'],
     'cflags_cc!': ['-fno-exceptions', '-fno-rtti', '-std=gnu++14', '-std=gnu++17', '-std=c++14', '-std=gnu++20'],
-    'cflags': ['-O3', '-fPIC', '-fvisibility=hidden'],
+    'cflags': ['-O3', '-fPIC', '-fvisibility=hidden', '-fno-math-errno'],
     'cflags_cc': ['-std=c++17', '-fexceptions'],
     'xcode_settings': {
       'GCC_ENABLE_CPP_EXCEPTIONS': 'YES',

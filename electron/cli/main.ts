@@ -9,9 +9,10 @@ import type { CommandIO, CommandSpec, OptionSpec } from './command.js';
 import { plotCommand } from './commands/plot.js';
 import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
+import { benchCommand } from './commands/bench.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, describeError, errorStack } from './errors.js';
 
-export const COMMANDS: readonly CommandSpec[] = [summaryCommand, plotCommand, trainCommand];
+export const COMMANDS: readonly CommandSpec[] = [summaryCommand, plotCommand, trainCommand, benchCommand];
 
 /** Options every command takes. */
 export const COMMON_OPTIONS: readonly OptionSpec[] = [

@@ -69,7 +69,8 @@ describe('strata help', { timeout: 120_000 }, () => {
   });
 
   it('accepts every option it lists (no option in the help is unknown to the parser)', async () => {
-    for (const command of COMMANDS) {
+    // Commands that read a model file stop at the missing file, after parsing every option.
+    for (const command of COMMANDS.filter((c) => c.modelFileArgument !== undefined)) {
       for (const o of command.options) {
         const args = [command.name, 'missing-model.ts', `--${o.name}`, ...(o.type === 'string' ? [o.name === 'output' ? 'x.svg' : 'TB'] : [])];
         const run = await strata(args);

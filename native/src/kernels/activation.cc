@@ -64,8 +64,10 @@ void activate(int64_t act, const float* x, float* y, int64_t n, int64_t cols, in
     if (x != y) for_range(n, kElementGrain, threads, [&](int64_t b, int64_t e) { std::copy(x + b, x + e, y + b); });
     return;
   }
-  for_range(n, kElementGrain, threads, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) y[i] = act_forward(act, x[i]);
+  with_act(act, [&](auto a) {
+    for_range(n, kElementGrain, threads, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) y[i] = act_forward(a, x[i]);
+    });
   });
 }
 
@@ -75,12 +77,16 @@ void activate_backward(int64_t act, const float* x, const float* y, const float*
     softmax_rows_backward(y, dy, dx, n / cols, cols, act == kLogSoftmax, accumulate, threads);
     return;
   }
-  for_range(n, kElementGrain, threads, [&](int64_t b, int64_t e) {
-    if (accumulate) {
-      for (int64_t i = b; i < e; ++i) dx[i] += act_backward(act, x ? x[i] : 0.0f, y[i], dy[i]);
-    } else {
-      for (int64_t i = b; i < e; ++i) dx[i] = act_backward(act, x ? x[i] : 0.0f, y[i], dy[i]);
-    }
+  with_act(act, [&](auto a) {
+    // Only the activations that need their input read x; the others get y in its place.
+    const float* in = needs_input(a) ? x : y;
+    for_range(n, kElementGrain, threads, [&](int64_t b, int64_t e) {
+      if (accumulate) {
+        for (int64_t i = b; i < e; ++i) dx[i] += act_backward(a, in[i], y[i], dy[i]);
+      } else {
+        for (int64_t i = b; i < e; ++i) dx[i] = act_backward(a, in[i], y[i], dy[i]);
+      }
+    });
   });
 }
 

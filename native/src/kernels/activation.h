@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 namespace strata::kernels {
 
@@ -98,6 +99,30 @@ inline float act_backward(int64_t act, float x, float y, float dy) {
       return dy * (t + x * (1.0f - t * t) * sigmoid(x));
     }
     default: return dy;
+  }
+}
+
+// Calls f(std::integral_constant<int64_t, act>{}) so that loops over elements get the
+// activation as a compile-time constant: no branch per element, and vectorised code.
+template <typename F>
+inline void with_act(int64_t act, F&& f) {
+  using std::integral_constant;
+  switch (act) {
+    case kRelu: f(integral_constant<int64_t, kRelu>{}); break;
+    case kSigmoid: f(integral_constant<int64_t, kSigmoid>{}); break;
+    case kTanh: f(integral_constant<int64_t, kTanh>{}); break;
+    case kElu: f(integral_constant<int64_t, kElu>{}); break;
+    case kSelu: f(integral_constant<int64_t, kSelu>{}); break;
+    case kSoftplus: f(integral_constant<int64_t, kSoftplus>{}); break;
+    case kSoftsign: f(integral_constant<int64_t, kSoftsign>{}); break;
+    case kSilu: f(integral_constant<int64_t, kSilu>{}); break;
+    case kGelu: f(integral_constant<int64_t, kGelu>{}); break;
+    case kExponential: f(integral_constant<int64_t, kExponential>{}); break;
+    case kHardSigmoid: f(integral_constant<int64_t, kHardSigmoid>{}); break;
+    case kRelu6: f(integral_constant<int64_t, kRelu6>{}); break;
+    case kLeakyRelu: f(integral_constant<int64_t, kLeakyRelu>{}); break;
+    case kMish: f(integral_constant<int64_t, kMish>{}); break;
+    default: f(integral_constant<int64_t, kLinear>{}); break;
   }
 }
 

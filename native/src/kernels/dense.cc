@@ -22,17 +22,22 @@ void dense_fwd(plan::Plan& p, const plan::Instr& in) {
   const int64_t m = p.count(in.bufs[0]) / k;
   float* pre = z ? z : y;
   cpu::sgemm(p.isa, p.threads, false, false, m, n, k, 1.0f, x, w, 0.0f, pre);
-  for_rows(m, n, p.threads, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      float* row = pre + r * n;
-      if (b) for (int64_t j = 0; j < n; ++j) row[j] += b[j];
-      if (!is_row_wise(act)) {
+  with_act(is_row_wise(act) ? kLinear : act, [&](auto a) {
+    for_rows(m, n, p.threads, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        float* row = pre + r * n;
         float* out = y + r * n;
-        if (act != kLinear || out != row) for (int64_t j = 0; j < n; ++j) out[j] = act_forward(act, row[j]);
+        if (b) {
+          for (int64_t j = 0; j < n; ++j) out[j] = act_forward(a, row[j] + b[j]);
+          if (z) for (int64_t j = 0; j < n; ++j) row[j] += b[j];
+        } else if (a != kLinear || out != row) {
+          for (int64_t j = 0; j < n; ++j) out[j] = act_forward(a, row[j]);
+        }
       }
-    }
+    });
   });
-  if (is_row_wise(act)) softmax_rows(pre, y, m, n, act == kLogSoftmax, p.threads);
+  // Row-wise activations run after the bias is in y (pre is y when z is not kept).
+  if (is_row_wise(act)) softmax_rows(y, y, m, n, act == kLogSoftmax, p.threads);
 }
 
 // bufs [x, W, z or -1, y, dy, dx or -1, dW, db or -1]; ints [K, N, act, accumulate dx, accumulate dW/db]

@@ -1,8 +1,11 @@
 #include "plan.h"
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 
 namespace strata::plan {
@@ -33,8 +36,43 @@ void allocate(Buffer& b, int64_t max_batch) {
   b.capacity = elems;
 }
 
+namespace {
+// STRATA_PROFILE=1: time spent per kernel, printed to stderr when the process exits.
+struct Profile {
+  std::mutex mutex;
+  std::map<std::string, std::pair<double, long>> kernels;
+  ~Profile() {
+    if (kernels.empty()) return;
+    double total = 0;
+    for (auto& [name, t] : kernels) total += t.first;
+    std::fprintf(stderr, "strata kernel profile (%.1f ms in kernels):\n", total * 1e3);
+    for (auto& [name, t] : kernels) {
+      std::fprintf(stderr, "  %-20s %9.2f ms %6.1f%% %8ld calls %8.2f us/call\n", name.c_str(), t.first * 1e3, 100 * t.first / total,
+                   t.second, 1e6 * t.first / t.second);
+    }
+  }
+};
+const bool kProfile = std::getenv("STRATA_PROFILE") != nullptr;
+Profile& profile() {
+  static Profile p;
+  return p;
+}
+}  // namespace
+
 void Plan::run(size_t program) {
-  for (const Instr& in : programs.at(program)) in.fn(*this, in);
+  if (!kProfile) {
+    for (const Instr& in : programs.at(program)) in.fn(*this, in);
+    return;
+  }
+  for (const Instr& in : programs.at(program)) {
+    const auto t0 = std::chrono::steady_clock::now();
+    in.fn(*this, in);
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::lock_guard<std::mutex> lock(profile().mutex);
+    auto& e = profile().kernels[in.kernel];
+    e.first += dt;
+    e.second += 1;
+  }
 }
 
 }  // namespace strata::plan
