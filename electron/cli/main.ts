@@ -79,14 +79,14 @@ function wrap(text: string, indent = 0, width = WIDTH - indent): string[] {
 }
 
 function usageLine(c: CommandSpec): string {
-  return `strata ${c.name} ${c.arguments.map((a) => a.name).join(' ')} [options]`;
+  return ['strata', c.name, ...c.arguments.map((a) => a.name), '[options]'].join(' ');
 }
 
 /** `strata --help`: every command with every option. */
 export function mainHelp(): string {
   const commands: Row[] = [];
   for (const c of COMMANDS) {
-    commands.push([2, `${c.name} ${c.arguments.map((a) => a.name).join(' ')}`, c.summary]);
+    commands.push([2, [c.name, ...c.arguments.map((a) => a.name)].join(' '), c.summary]);
     commands.push(...c.options.map((o): Row => [6, optionLabel(o), o.description]));
   }
   commands.push([2, 'help [command]', 'show this help, or the help of one command']);

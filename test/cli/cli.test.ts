@@ -60,7 +60,7 @@ describe('strata help', { timeout: 120_000 }, () => {
     for (const command of COMMANDS) {
       const run = await strata(['help', command.name]);
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain(`Usage: strata ${command.name} <model.ts>`);
+      expect(run.stdout).toContain(`Usage: ${['strata', command.name, ...command.arguments.map((a) => a.name)].join(' ')} [options]`);
       const mentioned = new Set(run.stdout.match(/(?<![\w-])--[a-z][a-z-]*/g));
       expect(mentioned).toEqual(new Set([...command.options, ...COMMON_OPTIONS].map((o) => `--${o.name}`)));
       for (const o of [...command.options, ...COMMON_OPTIONS]) if (o.short) expect(run.stdout).toContain(`-${o.short}, --${o.name}`);

@@ -16,13 +16,16 @@ import { setWeightValue, weightValue } from '../../electron/engine/training/weig
 
 tf.setBackend('cpu');
 
-export interface LayerCheck {
+/** One per-sample input shape, or a list of them for layers called on several inputs (merges). */
+export type InputShapes = number[] | number[][];
+
+export interface LayerCheck<S extends InputShapes = number[]> {
   /** Strata's layer (called on the input). */
   layer: Layer;
-  /** The same layer in tfjs, or for weightless layers a function of tfjs ops. */
-  reference: tf.layers.Layer | ((x: tf.Tensor) => tf.Tensor);
-  /** Per-sample input shape. */
-  inputShape: number[];
+  /** The same layer in tfjs, or for weightless layers a function of tfjs ops (of a list of tensors for several inputs). */
+  reference: tf.layers.Layer | ((x: S extends number[][] ? tf.Tensor[] : tf.Tensor) => tf.Tensor);
+  /** Per-sample input shape, or a list of them for layers called on several inputs (merges). */
+  inputShape: S;
   batch?: number;
   seed?: number;
   /** Input values, when the default normal(0, 1) does not suit (e.g. indices). */
@@ -32,6 +35,8 @@ export interface LayerCheck {
 export interface LayerCheckResult {
   output: { strata: Float32Array; reference: Float32Array };
   inputGradient: { strata: Float32Array; reference: Float32Array } | null;
+  /** Every input's gradient (the first is `inputGradient`). */
+  inputGradients: Array<{ strata: Float32Array; reference: Float32Array }>;
   weightGradients: Array<{ name: string; strata: Float32Array; reference: Float32Array }>;
 }
 
@@ -43,29 +48,38 @@ export function closeness(a: Float32Array, b: Float32Array, rtol = 1e-4, atol = 
   return worst;
 }
 
-export function checkLayer(c: LayerCheck): LayerCheckResult {
+export function checkLayer<S extends InputShapes = number[]>(c: LayerCheck<S>): LayerCheckResult {
   resetNames();
   const batch = c.batch ?? 3;
   const rng = new Random(c.seed ?? 7);
-  const size = batch * c.inputShape.reduce((a, b) => a * b, 1);
-  const xValues = c.input ? c.input(rng, size) : Float32Array.from({ length: size }, () => rng.normal());
-  const x = { shape: [batch, ...c.inputShape], data: xValues };
+  const many = Array.isArray(c.inputShape[0]);
+  const shapes = (many ? c.inputShape : [c.inputShape]) as number[][];
+  const xs = shapes.map((shape) => {
+    const size = batch * shape.reduce((a, b) => a * b, 1);
+    return { shape: [batch, ...shape], data: c.input ? c.input(rng, size) : Float32Array.from({ length: size }, () => rng.normal()) };
+  });
+  const x = many ? xs : xs[0]!;
 
-  const input = Input({ shape: c.inputShape });
-  const out = c.layer(input) as SymbolicTensor;
-  const model = Model({ inputs: input, outputs: out });
+  const inputs = shapes.map((shape) => Input({ shape }));
+  const out = c.layer(many ? inputs : inputs[0]!) as SymbolicTensor;
+  const model = Model({ inputs: many ? inputs : inputs[0]!, outputs: out });
   model.compile({ loss: 'mse', optimizer: 'sgd' });
   const trainer = new Trainer(model, c.seed ?? 7);
   const weights = uniqueWeights(model.weights);
 
   const ref = c.reference;
-  const apply = (t: tf.Tensor) => (typeof ref === 'function' ? ref(t) : (ref.apply(t) as tf.Tensor));
+  // The reference sees one tensor, or the list of them for several inputs.
+  const call = (ts: tf.Tensor[]): tf.Tensor => {
+    const arg = many ? ts : ts[0]!;
+    return typeof ref === 'function' ? (ref as (a: tf.Tensor | tf.Tensor[]) => tf.Tensor)(arg) : (ref.apply(arg) as tf.Tensor);
+  };
+  const tensors = () => xs.map((d) => tf.tensor(d.data, d.shape));
   if (typeof ref !== 'function') {
     // Build the reference, then give it Strata's initial weights.
-    apply(tf.tensor(xValues, x.shape)).dispose();
+    call(tensors()).dispose();
     ref.setWeights(weights.map((w) => tf.tensor(weightValue(w)!, w.shape)));
   }
-  const refY = apply(tf.tensor(xValues, x.shape)).dataSync() as Float32Array;
+  const refY = call(tensors()).dataSync() as Float32Array;
 
   const y = trainer.predict(x, { batchSize: batch })[0]!;
   const g = Float32Array.from({ length: y.data.length }, () => rng.normal());
@@ -75,14 +89,16 @@ export function checkLayer(c: LayerCheck): LayerCheckResult {
   const target = Float32Array.from(y.data, (v, i) => v - (g[i]! * rows * cols) / 2);
   const grads = trainer.gradients(x, { shape: outShape, data: target });
 
-  const xT = tf.tensor(xValues, x.shape);
+  const xT = tensors();
   const gT = tf.tensor(g, outShape);
   const refVars = typeof ref === 'function' ? [] : ref.trainableWeights;
-  const refWeightGrads = refVars.length > 0 ? tf.variableGrads(() => tf.sum(tf.mul(apply(xT), gT)) as tf.Scalar).grads : {};
-  const refInputGrad = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(apply(xi), gT)))(xT);
+  const refWeightGrads = refVars.length > 0 ? tf.variableGrads(() => tf.sum(tf.mul(call(xT), gT)) as tf.Scalar).grads : {};
+  const refInputGrads = tf.grads((...ts: tf.Tensor[]) => tf.sum(tf.mul(call(ts), gT)))(xT);
+  const inputGradients = refInputGrads.map((r, i) => ({ strata: grads.inputs[i]!, reference: r.dataSync() as Float32Array }));
   return {
     output: { strata: y.data as Float32Array, reference: refY },
-    inputGradient: { strata: grads.inputs[0]!, reference: refInputGrad.dataSync() as Float32Array },
+    inputGradient: inputGradients[0]!,
+    inputGradients,
     weightGradients: weights
       .filter((w) => w.trainable)
       .map((w, i) => ({

@@ -6,6 +6,7 @@ import { DTYPES, formatShape, sizeOf, type DType, type Shape } from './shape.js'
 import { SymbolicTensor, isSymbolicTensor } from './symbolic-tensor.js';
 import type { Lowering } from '../autodiff/lowering.js';
 import type { PlanTensor } from '../autodiff/tape.js';
+import { lowerTracedCall } from '../autodiff/ops/trace-lowering.js';
 import {
   calledSublayers,
   hasTracedCall,
@@ -212,7 +213,9 @@ export class Layer {
    * Emits this layer's kernels for one call into a step plan (training or inference). Each
    * layer family implements it next to its shape rule; the kernels live in native/.
    */
-  forward(_L: Lowering, _inputs: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+  forward(L: Lowering, inputs: PlanTensor[], kwargs: CallKwargs): PlanTensor[] {
+    // A custom layer's forward is its traced call(): replay the trace as kernels.
+    if (hasTracedCall(this)) return lowerTracedCall(L, this, inputs, kwargs);
     throw new ValueError(
       `Layer "${this.name}" (${this.className}) cannot run in a training or inference step yet: this version of Strata has no kernels for it.`,
       this.name,

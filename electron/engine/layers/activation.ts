@@ -10,6 +10,15 @@ import { registerBuiltin } from '../graph/registry.js';
 import { formatShape, type Shape } from '../graph/shape.js';
 import type { ConfigObject } from './core.js';
 import { factory } from './factory.js';
+import type { CallKwargs } from '../graph/node.js';
+import type { Lowering } from '../autodiff/lowering.js';
+import type { PlanTensor } from '../autodiff/tape.js';
+import { arr, binary, reduce, softmax, unary, view, type Arr } from '../autodiff/ops/elementwise.js';
+
+/** An op result as the layer's output (the input's shape, batch axis first). */
+function asOutput(y: Arr, like: PlanTensor): PlanTensor {
+  return { buf: y.t.buf, shape: like.shape, dtype: 'float32' };
+}
 
 /** An integer or a non-empty list of integers, as a list; `what` names the option in errors. */
 function integerList(value: unknown, what: string, layerName: string): number[] {
@@ -75,6 +84,26 @@ export class Softmax extends ElementwiseActivation {
     return inputShape;
   }
 
+  /**
+   * Adjacent axes (one axis, the usual case) run in one kernel; other sets of axes as Keras
+   * writes them, exp(x - max) / sum(exp(x - max)) over those axes.
+   */
+  override forward(L: Lowering, [x]: PlanTensor[], kwargs: CallKwargs): PlanTensor[] {
+    if (kwargs.mask !== undefined && kwargs.mask !== null) {
+      throw new ValueError(`Layer "${this.name}" (Softmax) cannot take a mask in a training step yet.`, this.name);
+    }
+    const xa = arr(L, x!);
+    const rank = xa.dims.length;
+    const axes = [...new Set((Array.isArray(this.axis) ? this.axis : [this.axis]).map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
+    const first = axes[0]!;
+    const last = axes[axes.length - 1]!;
+    if (last - first + 1 === axes.length) return [asOutput(softmax(L, xa, first, last + 1, false, this.name), x!)];
+    const max = reduce(L, 'max', xa, axes, true, `${this.name}/max`);
+    const e = unary(L, 'exp', binary(L, 'subtract', xa, max, `${this.name}/shift`), `${this.name}/exp`);
+    const sum = reduce(L, 'sum', e, axes, true, `${this.name}/sum`);
+    return [asOutput(binary(L, 'divide', e, sum, `${this.name}/normalize`), x!)];
+  }
+
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), axis: this.axis };
   }
@@ -102,6 +131,16 @@ export class ReLU extends ElementwiseActivation {
     this.maxValue = this.nonNegative(args.maxValue ?? null, 'max_value', true);
     this.negativeSlope = this.nonNegative(args.negativeSlope ?? 0, 'negative_slope')!;
     this.threshold = this.nonNegative(args.threshold ?? 0, 'threshold')!;
+  }
+
+  /** Keras 3's relu(x, negative_slope, max_value, threshold). */
+  override forward(L: Lowering, [x]: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    const xa = arr(L, x!);
+    const plain = this.maxValue === null && this.negativeSlope === 0 && this.threshold === 0;
+    const y = plain
+      ? unary(L, 'relu', xa, this.name)
+      : unary(L, 'relu_ext', xa, this.name, [this.negativeSlope, this.threshold, this.maxValue ?? -1]);
+    return [asOutput(y, x!)];
   }
 
   override getConfig(): Record<string, unknown> {
@@ -138,6 +177,10 @@ export class LeakyReLU extends ElementwiseActivation {
     this.negativeSlope = this.nonNegative(args.negativeSlope ?? args.alpha ?? 0.3, 'negative_slope')!;
   }
 
+  override forward(L: Lowering, [x]: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    return [asOutput(unary(L, 'leaky_relu', arr(L, x!), this.name, [this.negativeSlope]), x!)];
+  }
+
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), negative_slope: this.negativeSlope };
   }
@@ -166,6 +209,10 @@ export class ELU extends ElementwiseActivation {
     this.alpha = alpha;
   }
 
+  override forward(L: Lowering, [x]: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    return [asOutput(unary(L, 'elu', arr(L, x!), this.name, [this.alpha]), x!)];
+  }
+
   override getConfig(): Record<string, unknown> {
     // Keras 3's ELU leaves `alpha` out of its config (and so loses it); its constructor takes it.
     return { ...super.getConfig(), alpha: this.alpha };
@@ -175,6 +222,10 @@ export class ELU extends ElementwiseActivation {
 /** Returns its input unchanged. */
 export class Identity extends ElementwiseActivation {
   static readonly className = 'Identity';
+
+  override forward(_L: Lowering, inputs: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    return [...inputs];
+  }
 }
 
 export interface PReLUArgs extends LayerArgs {
@@ -240,6 +291,13 @@ export class PReLU extends Layer {
     });
     this.alpha = this.addWeight({ name: 'alpha', shape, initializer: this.alphaInitializer });
     this.inputSpec = [{ ndim: inputShape.length, axes }];
+  }
+
+  /** x for x > 0, alpha * x otherwise; alpha broadcasts along the batch and the shared axes. */
+  override forward(L: Lowering, [x]: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    const alpha = arr(L, L.weight(this.alpha!));
+    const y = binary(L, 'prelu', arr(L, x!), view(alpha, [1, ...alpha.dims]), this.name);
+    return [asOutput(y, x!)];
   }
 
   override getConfig(): Record<string, unknown> {

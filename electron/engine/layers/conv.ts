@@ -20,6 +20,21 @@ import {
 } from '../graph/shape.js';
 import { positiveInt, type ConfigObject } from './core.js';
 import { factory } from './factory.js';
+import type { CallKwargs } from '../graph/node.js';
+import type { Lowering } from '../autodiff/lowering.js';
+import type { PlanTensor } from '../autodiff/tape.js';
+import { activation as activationOp } from '../autodiff/ops/activation.js';
+import { dense } from '../autodiff/ops/dense.js';
+import { view } from '../autodiff/ops/view.js';
+import {
+  channelsFirst,
+  channelsLast,
+  conv,
+  convTranspose,
+  convTransposeWindow,
+  convWindow,
+  depthwiseConv,
+} from '../autodiff/ops/conv.js';
 
 // ---- argument helpers (shared by the conv, pooling and reshaping families) ------------------
 
@@ -275,6 +290,26 @@ export class Convolution extends Layer {
     return this.outputShapeFrom(inputShape, spatial, outChannels);
   }
 
+  /**
+   * Runs `emit` (the channels_last kernels) on the input, with the activation to fuse. A
+   * channels_first layer transposes its input to channels_last and its output back; an
+   * element-wise activation is still fused (it commutes with the transpose), a softmax
+   * (over the last axis, here a spatial one) runs on the transposed-back output.
+   */
+  protected channelsLastForward(L: Lowering, x: PlanTensor, emit: (x: PlanTensor, activation: ActivationName) => PlanTensor): PlanTensor {
+    if (this.dataFormat === 'channels_last') return emit(x, this.activation);
+    const rowWise = this.activation === 'softmax' || this.activation === 'log_softmax';
+    const y = emit(channelsLast(L, x, `${this.name}/channels_last input`), rowWise ? 'linear' : this.activation);
+    const out = channelsFirst(L, y, `${this.name}/channels_first output`);
+    return rowWise ? activationOp(L, out, this.activation, `${this.name}/activation`) : out;
+  }
+
+  /** Output sizes and padding of the window over a channels_last input's spatial axes. */
+  protected window(x: PlanTensor): ReturnType<typeof convWindow> {
+    const spatial = x.shape.slice(1, -1) as number[];
+    return convWindow(spatial, this.kernelSize, this.strides, this.dilationRate, this.padding);
+  }
+
   override getConfig(): Record<string, unknown> {
     const kinds = [...(this.constructor as typeof Convolution).kernelKinds, 'bias'];
     const config: Record<string, unknown> = {
@@ -333,6 +368,18 @@ export class Conv extends Convolution {
       initializer: this.initializers.kernel,
     });
     if (this.useBias) this.bias = this.addWeight({ name: 'bias', shape: [this.filters], initializer: this.initializers.bias });
+  }
+
+  /** im2col + GEMM (native conv_fwd / conv_bwd), bias and activation fused. */
+  override forward(L: Lowering, [x]: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    const kernel = L.weight(this.kernel!);
+    const bias = this.bias ? L.weight(this.bias) : null;
+    return [
+      this.channelsLastForward(L, x!, (xl, act) => {
+        const { output, window } = this.window(xl);
+        return conv(L, xl, kernel, bias, output, window, this.groups, act, this.name);
+      }),
+    ];
   }
 
   protected override leadingConfig(): Record<string, unknown> {
@@ -394,6 +441,20 @@ export class ConvTranspose extends Convolution {
     return this.outputShapeFrom(inputShape, spatial, this.filters);
   }
 
+  /** GEMM + col2im (native conv_transpose_fwd / conv_transpose_bwd), bias and activation fused. */
+  override forward(L: Lowering, [x]: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    const kernel = L.weight(this.kernel!);
+    const bias = this.bias ? L.weight(this.bias) : null;
+    return [
+      this.channelsLastForward(L, x!, (xl, act) => {
+        const spatial = xl.shape.slice(1, -1) as number[];
+        const padding = this.padding as 'valid' | 'same';
+        const { output, window } = convTransposeWindow(spatial, this.kernelSize, this.strides, this.dilationRate, padding, this.outputPadding);
+        return convTranspose(L, xl, kernel, bias, output, window, act, this.name);
+      }),
+    ];
+  }
+
   protected override leadingConfig(): Record<string, unknown> {
     return { filters: this.filters };
   }
@@ -432,6 +493,18 @@ export class DepthwiseConv extends Convolution {
     }
   }
 
+  /** Direct loops (native depthwise_fwd / depthwise_bwd), bias and activation fused. */
+  override forward(L: Lowering, [x]: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    const kernel = L.weight(this.kernel!);
+    const bias = this.bias ? L.weight(this.bias) : null;
+    return [
+      this.channelsLastForward(L, x!, (xl, act) => {
+        const { output, window } = this.window(xl);
+        return depthwiseConv(L, xl, kernel, bias, output, window, act, this.name);
+      }),
+    ];
+  }
+
   protected override leadingConfig(): Record<string, unknown> {
     return { depth_multiplier: this.depthMultiplier };
   }
@@ -468,6 +541,21 @@ export class SeparableConv extends Convolution {
       initializer: this.initializers.pointwise,
     });
     if (this.useBias) this.bias = this.addWeight({ name: 'bias', shape: [this.filters], initializer: this.initializers.bias });
+  }
+
+  /** The depthwise kernels, then the pointwise 1×1 convolution as a Dense over the channels (bias and activation fused there). */
+  override forward(L: Lowering, [x]: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    const depthwise = L.weight(this.depthwiseKernel!);
+    const pointwise = L.weight(this.pointwiseKernel!);
+    const bias = this.bias ? L.weight(this.bias) : null;
+    return [
+      this.channelsLastForward(L, x!, (xl, act) => {
+        const { output, window } = this.window(xl);
+        const mid = depthwiseConv(L, xl, depthwise, null, output, window, 'linear', `${this.name}/depthwise`);
+        const [channels, filters] = pointwise.shape.slice(-2) as number[];
+        return dense(L, mid, view(pointwise, [channels!, filters!]), bias, act, this.name);
+      }),
+    ];
   }
 
   protected override leadingConfig(): Record<string, unknown> {

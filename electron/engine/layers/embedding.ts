@@ -9,6 +9,10 @@ import { registerBuiltin } from '../graph/registry.js';
 import { formatShape, type DType, type Shape } from '../graph/shape.js';
 import { positiveInt, type ConfigObject } from './core.js';
 import { factory } from './factory.js';
+import type { CallKwargs } from '../graph/node.js';
+import type { Lowering } from '../autodiff/lowering.js';
+import type { PlanTensor } from '../autodiff/tape.js';
+import { embedding } from '../autodiff/ops/embedding.js';
 
 export interface EmbeddingArgs extends LayerArgs {
   /** Size of the vocabulary: the largest index + 1. */
@@ -99,6 +103,14 @@ export class Embedding extends Layer {
       );
     }
     return [...shape, this.outputDim];
+  }
+
+  /**
+   * A gather of table rows (native embedding_fwd), its gradient a scatter-add into the table.
+   * `maskZero` builds no mask in training steps yet: downstream layers see every position.
+   */
+  override forward(L: Lowering, [indices]: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    return [embedding(L, indices!, L.weight(this.embeddings!), this.name)];
   }
 
   /** Vectors are floats whatever the index dtype (int32 input is the usual case). */

@@ -11,6 +11,9 @@ import { registerBuiltin } from '../graph/registry.js';
 import { formatShape, normalizeAxis, type Shape } from '../graph/shape.js';
 import type { SymbolicTensor } from '../graph/symbolic-tensor.js';
 import { factory, isPlainObject } from './factory.js';
+import type { Lowering } from '../autodiff/lowering.js';
+import type { PlanTensor } from '../autodiff/tape.js';
+import { concatenate as concatOp, dot as dotOp, elementwise as elementwiseOp, type MergeOp } from '../autodiff/ops/merge.js';
 
 /** `[(None, 4), (None, 5)]`, as Keras prints a list of shapes. */
 function formatShapes(shapes: Shape[]): string {
@@ -75,6 +78,14 @@ export abstract class Merge extends Layer {
  * unknown, and any other pair of sizes must be equal.
  */
 export class ElementwiseMerge extends Merge {
+  /** The kernel's operation (native merge_fwd / merge_bwd). */
+  static readonly mergeOp: MergeOp = 'add';
+
+  override forward(L: Lowering, inputs: PlanTensor[]): PlanTensor[] {
+    const op = (this.constructor as typeof ElementwiseMerge).mergeOp;
+    return [elementwiseOp(L, inputs, op, this.computeOutputShape(inputs.map((x) => x.shape)), this.name)];
+  }
+
   protected override mergeShape(shapes: Shape[]): Shape {
     this.checkBatchSizes(shapes);
     return shapes.slice(1).reduce((out, shape) => this.broadcast(out, shape), shapes[0]!);
@@ -106,27 +117,32 @@ export class Add extends ElementwiseMerge {
 /** `inputs[0] - inputs[1]`. */
 export class Subtract extends ElementwiseMerge {
   static readonly className = 'Subtract';
+  static override readonly mergeOp = 'subtract';
   protected static override readonly arity = [2, 2] as const;
 }
 
 /** Product of its inputs. */
 export class Multiply extends ElementwiseMerge {
   static readonly className = 'Multiply';
+  static override readonly mergeOp = 'multiply';
 }
 
 /** Mean of its inputs. */
 export class Average extends ElementwiseMerge {
   static readonly className = 'Average';
+  static override readonly mergeOp = 'average';
 }
 
 /** Element-wise maximum of its inputs. */
 export class Maximum extends ElementwiseMerge {
   static readonly className = 'Maximum';
+  static override readonly mergeOp = 'maximum';
 }
 
 /** Element-wise minimum of its inputs. */
 export class Minimum extends ElementwiseMerge {
   static readonly className = 'Minimum';
+  static override readonly mergeOp = 'minimum';
 }
 
 export interface ConcatenateArgs extends LayerArgs {
@@ -175,6 +191,12 @@ export class Concatenate extends Merge {
     const out = [...shapes[0]!];
     out[axis] = shapes.some((s) => s[axis] === null) ? null : shapes.reduce((n, s) => n + s[axis]!, 0);
     return out;
+  }
+
+  override forward(L: Lowering, inputs: PlanTensor[]): PlanTensor[] {
+    const shapes = inputs.map((x) => x.shape);
+    const axis = normalizeAxis(this.axis, shapes[0]!.length);
+    return [concatOp(L, inputs, axis, this.computeOutputShape(shapes), this.name)];
   }
 
   override getConfig(): Record<string, unknown> {
@@ -259,6 +281,12 @@ export class Dot extends Merge {
     }
     const out = [...a.filter((_, k) => k !== ax), ...b.filter((_, k) => k !== 0 && k !== bx)];
     return out.length === 1 ? [...out, 1] : out;
+  }
+
+  override forward(L: Lowering, [a, b]: PlanTensor[]): PlanTensor[] {
+    const shapes = [a!.shape, b!.shape];
+    const axes = (Array.isArray(this.axes) ? this.axes : [this.axes, this.axes]).map((axis, i) => normalizeAxis(axis, shapes[i]!.length));
+    return [dotOp(L, a!, b!, axes as [number, number], this.normalize, this.computeOutputShape(shapes), this.name)];
   }
 
   override getConfig(): Record<string, unknown> {

@@ -9,6 +9,10 @@ import { registerBuiltin } from '../graph/registry.js';
 import { formatShape, normalizeAxis, type Shape } from '../graph/shape.js';
 import type { ConfigObject } from './core.js';
 import { factory } from './factory.js';
+import type { CallKwargs } from '../graph/node.js';
+import type { Lowering } from '../autodiff/lowering.js';
+import type { PlanTensor } from '../autodiff/tape.js';
+import { batchNorm, layerNorm } from '../autodiff/ops/normalization.js';
 
 /** Options shared by both layers: the learned offset `beta` and scale `gamma`. */
 interface AffineArgs extends LayerArgs {
@@ -197,6 +201,36 @@ export class BatchNormalization extends AffineNormalization {
     this.inputSpec = [{ ndim: shape.length, axes: { [this.axis]: channels } }];
   }
 
+  /**
+   * Training (and not frozen: Keras 3 runs a non-trainable BatchNormalization in inference
+   * mode) normalises with the batch's statistics and moves the moving ones; inference uses
+   * the moving statistics. A `training` keyword of the call overrides the step's mode.
+   */
+  override forward(L: Lowering, [x]: PlanTensor[], kwargs: CallKwargs): PlanTensor[] {
+    const axis = normalizeAxis(this.axis, x!.shape.length);
+    if (axis === 0) {
+      throw new ValueError(`Layer "${this.name}" normalises per position of the batch axis (axis=${this.axis}), which cannot run in a training step.`, this.name);
+    }
+    const mode = typeof kwargs.training === 'boolean' ? kwargs.training : L.training;
+    return [
+      batchNorm(
+        L,
+        x!,
+        {
+          axis,
+          gamma: this.gamma ? L.weight(this.gamma) : null,
+          beta: this.beta ? L.weight(this.beta) : null,
+          movingMean: L.weight(this.movingMean!),
+          movingVariance: L.weight(this.movingVariance!),
+          epsilon: this.epsilon,
+          momentum: this.momentum,
+          training: mode && this.trainable,
+        },
+        this.name,
+      ),
+    ];
+  }
+
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
@@ -265,6 +299,29 @@ export class LayerNormalization extends AffineNormalization {
     this.addGammaBeta(params, this.scale || this.rmsScaling, this.center && !this.rmsScaling);
     this.inputSpec = [{ axes: Object.fromEntries(this.axisList.map((a, i) => [a, params[i]!])) }];
     this.axisConfig = this.axisList;
+  }
+
+  /** Statistics of each sample over `axis` (adjacent axes run in one kernel; others are composed of ops). */
+  override forward(L: Lowering, [x]: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    const rank = x!.shape.length;
+    const axes = [...new Set(this.axisList.map((a) => normalizeAxis(a, rank)))].sort((a, b) => a - b);
+    if (axes.includes(0)) {
+      throw new ValueError(`Layer "${this.name}" normalises over the batch axis (axis=${JSON.stringify(this.axisConfig)}), which cannot run in a training step.`, this.name);
+    }
+    return [
+      layerNorm(
+        L,
+        x!,
+        {
+          axes,
+          gamma: this.gamma ? L.weight(this.gamma) : null,
+          beta: this.beta ? L.weight(this.beta) : null,
+          epsilon: this.epsilon,
+          rms: this.rmsScaling,
+        },
+        this.name,
+      ),
+    ];
   }
 
   override getConfig(): Record<string, unknown> {

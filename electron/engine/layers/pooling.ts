@@ -16,6 +16,9 @@ import {
   type DataFormat,
 } from './conv.js';
 import { factory } from './factory.js';
+import type { Lowering } from '../autodiff/lowering.js';
+import type { PlanTensor } from '../autodiff/tape.js';
+import { globalPool, pool } from '../autodiff/ops/pooling.js';
 
 export type PoolMode = 'max' | 'average';
 
@@ -73,6 +76,11 @@ export class Pooling extends Layer {
     return out;
   }
 
+  override forward(L: Lowering, [x]: PlanTensor[]): PlanTensor[] {
+    const o = { mode: this.poolMode, poolSize: this.poolSize, strides: this.strides, padding: this.padding, dataFormat: this.dataFormat };
+    return [pool(L, x!, o, this.computeOutputShape(x!.shape), this.name)];
+  }
+
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
@@ -125,6 +133,11 @@ export class GlobalPooling extends Layer {
     if (!this.keepdims) return [batch, channels];
     const ones = new Array<number>(this.rank).fill(1);
     return this.dataFormat === 'channels_first' ? [batch, channels, ...ones] : [batch, ...ones, channels];
+  }
+
+  /** With or without keepdims the pooled values lie in the same order, so one kernel serves both. */
+  override forward(L: Lowering, [x]: PlanTensor[]): PlanTensor[] {
+    return [globalPool(L, x!, this.poolMode, this.dataFormat, this.computeOutputShape(x!.shape), this.name)];
   }
 
   override getConfig(): Record<string, unknown> {

@@ -17,6 +17,9 @@ import { registerBuiltin } from '../graph/registry.js';
 import { formatShape, type Dim, type Shape } from '../graph/shape.js';
 import { isSymbolicTensor } from '../graph/symbolic-tensor.js';
 import { positiveInt, type ConfigObject } from './core.js';
+import type { Lowering } from '../autodiff/lowering.js';
+import type { PlanTensor } from '../autodiff/tape.js';
+import { recurrent, type CellKind } from '../autodiff/ops/recurrent.js';
 import { factory } from './factory.js';
 
 // ---- option checks shared by the family ------------------------------------------------------
@@ -436,6 +439,58 @@ export abstract class RNN<C extends RNNCell = RNNCell> extends Layer {
     const output: Shape = this.returnSequences ? [batch, steps, this.units] : [batch, this.units];
     if (!this.returnState) return output;
     return [output, ...this.cell.stateSize.map((size): Shape => [batch, size])];
+  }
+
+  override forward(L: Lowering, [x]: PlanTensor[], kwargs: CallKwargs): PlanTensor[] {
+    return this.lowerCall(L, x!, kwargs, false);
+  }
+
+  /**
+   * Emits the whole-sequence kernels of one call: [output] or, with `returnState`, [output,
+   * ...states]. Bidirectional passes `reverseOutput` for its backward direction, whose output
+   * sequence it wants in input-time order (Keras flips it).
+   */
+  lowerCall(L: Lowering, x: PlanTensor, kwargs: CallKwargs, reverseOutput: boolean): PlanTensor[] {
+    const cell = this.cell;
+    const fail = (what: string): never => {
+      throw new ValueError(`Layer "${this.name}" (${this.className}) cannot run in a training or inference step yet: ${what}`, this.name);
+    };
+    if (x.dtype !== 'float32') {
+      fail(`it takes float32 sequences, but its input is ${x.dtype} (token ids?). Put an Embedding before it to turn ids into vectors.`);
+    }
+    if (this.stateful) fail('`stateful: true` is not supported (states are not carried between batches); use `stateful: false`.');
+    if (kwargs.mask !== undefined && kwargs.mask !== null) fail('masks (`mask`) are not supported yet; pad sequences and leave the mask out.');
+    const training = typeof kwargs.training === 'boolean' ? kwargs.training : L.training;
+    if (training && cell.recurrentDropout > 0) {
+      fail(`\`recurrentDropout\` (${cell.recurrentDropout}) is not supported in training yet; use \`dropout\` (on the inputs) or set \`recurrentDropout: 0\`.`);
+    }
+    for (const act of [cell.activation, cell.recurrentActivation]) {
+      if (act === 'softmax' || act === 'log_softmax') fail(`the activation "${act}" is not supported inside a recurrent cell.`);
+    }
+    const given = kwargs.initialState;
+    const initial = given === undefined || given === null ? [] : ((Array.isArray(given) ? given : [given]) as PlanTensor[]);
+    const kind: CellKind = cell instanceof LSTMCell ? 'lstm' : cell instanceof GRUCell ? 'gru' : 'simple_rnn';
+    const { sequence, states } = recurrent(
+      L,
+      x,
+      { kernel: L.weight(cell.kernel!), recurrentKernel: L.weight(cell.recurrentKernel!), bias: cell.bias ? L.weight(cell.bias) : null },
+      initial,
+      {
+        cell: kind,
+        units: cell.units,
+        activation: cell.activation,
+        recurrentActivation: cell.recurrentActivation ?? 'sigmoid',
+        resetAfter: cell instanceof GRUCell ? cell.resetAfter : false,
+        goBackwards: this.goBackwards,
+        reverseOutput,
+        returnSequences: this.returnSequences,
+        dropout: training ? cell.dropout : 0,
+        seed: cell.seed,
+      },
+      this.name,
+    );
+    const output = this.returnSequences ? sequence! : states[0]!;
+    return this.returnState ? [output, ...states] : [output];
   }
 
   override getConfig(): Record<string, unknown> {

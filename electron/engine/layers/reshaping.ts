@@ -10,9 +10,11 @@ import { formatShape, sizeOf, type DType, type Dim, type Shape } from '../graph/
 import { checkRank, dataFormatOption, intTuple, spatialAxes, type DataFormat } from './conv.js';
 import { positiveInt } from './core.js';
 import { factory } from './factory.js';
+import type { CallKwargs } from '../graph/node.js';
 import type { Lowering } from '../autodiff/lowering.js';
 import type { PlanTensor } from '../autodiff/tape.js';
 import { view } from '../autodiff/ops/view.js';
+import { crop, repeatVector, transpose, upsampleBilinear, upsampleNearest, zeroPad } from '../autodiff/ops/reshape.js';
 
 /** Reshaping moves values around; the output dtype is the input's (int tensors stay int). */
 class ShapeOnlyLayer extends Layer {
@@ -45,11 +47,15 @@ export class Flatten extends ShapeOnlyLayer {
     return [inputShape[0] ?? null, size];
   }
 
-  override forward(_L: Lowering, [x]: PlanTensor[]): PlanTensor[] {
-    if (this.dataFormat === 'channels_first' && x!.shape.length > 2) {
-      throw new ValueError(`Flatten "${this.name}" with channels_first data cannot run in a training step yet.`, this.name);
+  override forward(L: Lowering, [x]: PlanTensor[]): PlanTensor[] {
+    let t = x!;
+    // As Keras does, channels_first data is made channels_last first, so that Flatten gives
+    // the same order of features in both formats.
+    if (this.dataFormat === 'channels_first' && t.shape.length > 2) {
+      const rank = t.shape.length - 1;
+      t = transpose(L, t, [...Array.from({ length: rank - 1 }, (_, k) => k + 1), 0], this.name);
     }
-    return [view(x!, this.computeOutputShape(x!.shape))];
+    return [view(t, this.computeOutputShape(x!.shape))];
   }
 
   override getConfig(): Record<string, unknown> {
@@ -147,6 +153,10 @@ export class Permute extends ShapeOnlyLayer {
     return [inputShape[0] ?? null, ...this.dims.map((d) => inputShape[d] ?? null)];
   }
 
+  override forward(L: Lowering, [x]: PlanTensor[]): PlanTensor[] {
+    return [transpose(L, x!, this.dims.map((d) => d - 1), this.name)];
+  }
+
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), dims: this.dims };
   }
@@ -174,6 +184,10 @@ export class RepeatVector extends ShapeOnlyLayer {
   override computeOutputShape(inputShape: Shape): Shape {
     checkRank(this, inputShape, 2);
     return [inputShape[0] ?? null, this.n, inputShape[1] ?? null];
+  }
+
+  override forward(L: Lowering, [x]: PlanTensor[]): PlanTensor[] {
+    return [repeatVector(L, x!, this.n, this.computeOutputShape(x!.shape), this.name)];
   }
 
   override getConfig(): Record<string, unknown> {
@@ -231,6 +245,10 @@ export class UpSampling extends SpatialLayer {
     return this.mapSpatial(inputShape, (d, i) => d * this.size[i]!);
   }
 
+  override forward(L: Lowering, [x]: PlanTensor[], _kwargs?: CallKwargs): PlanTensor[] {
+    return [upsampleNearest(L, x!, this.size, this.dataFormat, this.computeOutputShape(x!.shape), this.name)];
+  }
+
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), size: this.size, data_format: this.dataFormat };
   }
@@ -264,6 +282,17 @@ export class UpSampling2D extends UpSampling {
       );
     }
     this.interpolation = (interpolation as string | undefined) ?? 'nearest';
+  }
+
+  override forward(L: Lowering, inputs: PlanTensor[], kwargs: CallKwargs): PlanTensor[] {
+    if (this.interpolation === 'nearest') return super.forward(L, inputs, kwargs);
+    if (this.interpolation === 'bilinear') {
+      return [upsampleBilinear(L, inputs[0]!, this.dataFormat, this.computeOutputShape(inputs[0]!.shape), this.name)];
+    }
+    throw new ValueError(
+      `UpSampling2D "${this.name}" with interpolation="${this.interpolation}" cannot run in a training or inference step yet: Strata has kernels for "nearest" and "bilinear" only.`,
+      this.name,
+    );
   }
 
   override getConfig(): Record<string, unknown> {
@@ -321,6 +350,10 @@ export class ZeroPadding extends SpatialLayer {
     return this.mapSpatial(inputShape, (d, i) => d + this.padding[i]![0]! + this.padding[i]![1]!);
   }
 
+  override forward(L: Lowering, [x]: PlanTensor[]): PlanTensor[] {
+    return [zeroPad(L, x!, this.padding, this.dataFormat, this.computeOutputShape(x!.shape), this.name)];
+  }
+
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), padding: this.rank === 1 ? this.padding[0] : this.padding, data_format: this.dataFormat };
   }
@@ -373,6 +406,10 @@ export class Cropping extends SpatialLayer {
       }
       return d - before! - after!;
     });
+  }
+
+  override forward(L: Lowering, [x]: PlanTensor[]): PlanTensor[] {
+    return [crop(L, x!, this.cropping, this.dataFormat, this.computeOutputShape(x!.shape), this.name)];
   }
 
   override getConfig(): Record<string, unknown> {

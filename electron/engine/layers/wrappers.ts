@@ -13,6 +13,11 @@ import { serializeLayer, type SerializedLayer } from '../graph/serialize.js';
 import { formatShape, type DType, type Dim, type Shape } from '../graph/shape.js';
 import { factory } from './factory.js';
 import { RNN } from './recurrent.js';
+import type { Lowering } from '../autodiff/lowering.js';
+import type { PlanTensor } from '../autodiff/tape.js';
+import { view } from '../autodiff/ops/view.js';
+import { FoldedLowering } from '../autodiff/ops/wrappers.js';
+import { bidirectionalMerge } from '../autodiff/ops/recurrent.js';
 
 /** Checks that a wrapper got a layer instance (a layer object is a function, so `typeof` cannot tell). */
 function requireLayer(value: unknown, what: string, wrapper: string, layerName: string): Layer {
@@ -93,6 +98,24 @@ export class TimeDistributed extends Layer {
 
   override computeOutputDtype(inputDtypes: DType[]): DType {
     return this.layer.computeOutputDtype(inputDtypes);
+  }
+
+  /**
+   * The inner layer (or model) runs once over all timesteps: the time axis is folded into the
+   * batch, (batch, steps, ...) seen as (batch·steps, ...) rows of the same buffers (see
+   * FoldedLowering), and its outputs are seen again with the time axis. No copies.
+   */
+  override forward(L: Lowering, [x]: PlanTensor[], kwargs: CallKwargs): PlanTensor[] {
+    const steps = x!.shape[1];
+    if (typeof steps !== 'number') {
+      throw new ValueError(
+        `TimeDistributed "${this.name}" needs a known number of timesteps to run; its input has shape ${formatShape(x!.shape)}.`,
+        this.name,
+      );
+    }
+    const { mask: _mask, ...rest } = kwargs;
+    const outs = this.layer.forward(new FoldedLowering(L, steps), [view(x!, [null, ...x!.shape.slice(2)])], rest);
+    return outs.map((o) => view(o, [null, steps, ...o.shape.slice(1)]));
   }
 
   override getConfig(): Record<string, unknown> {
@@ -276,6 +299,29 @@ export class Bidirectional extends Layer {
     if (this.mergeMode === null) return [forward!, backward!, ...states];
     const merged = this.merge(forward!, backward!);
     return states.length > 0 ? [merged, ...states] : merged;
+  }
+
+  /**
+   * Both directions' whole-sequence kernels over the same input; the backward direction writes
+   * its output sequence in input-time order (Keras flips it), then the merge kernel combines
+   * the two (or, with mergeMode null, both are returned).
+   */
+  override forward(L: Lowering, [x]: PlanTensor[], kwargs: CallKwargs): PlanTensor[] {
+    const f = this.forwardLayer;
+    const b = this.backwardLayer;
+    if (!(f instanceof RNN) || !(b instanceof RNN)) {
+      const other = f instanceof RNN ? b : f;
+      throw new ValueError(
+        `Layer "${this.name}" (Bidirectional) cannot run in a training or inference step yet over ${other.className} layer "${other.name}": only SimpleRNN, LSTM and GRU have kernels.`,
+        this.name,
+      );
+    }
+    const [forwardKwargs, backwardKwargs] = this.splitKwargs(kwargs);
+    const [y, ...forwardStates] = f.lowerCall(L, x!, forwardKwargs, false);
+    const [yRev, ...backwardStates] = b.lowerCall(L, x!, backwardKwargs, this.returnSequences);
+    const states = this.returnState ? [...forwardStates, ...backwardStates] : [];
+    if (this.mergeMode === null) return [y!, yRev!, ...states];
+    return [bidirectionalMerge(L, y!, yRev!, this.mergeMode, this.name), ...states];
   }
 
   override getConfig(): Record<string, unknown> {

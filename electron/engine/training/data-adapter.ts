@@ -92,6 +92,29 @@ export function asFloatRows(a: ArrayData, modelShape: Dim[], where: string): Flo
   return a.data instanceof Float32Array ? a.data : Float32Array.from(a.data as ArrayLike<number>);
 }
 
+/**
+ * Checks one array for an int32 input (token ids for an Embedding) and gives its values as
+ * int32: integer typed arrays are taken as they are; float data must hold whole numbers within
+ * the int32 range, else the error names the input, the sample and the value.
+ */
+export function asIntRows(a: ArrayData, modelShape: Dim[], where: string): Int32Array {
+  checkRowShape(a, modelShape, where);
+  if (a.data instanceof Int32Array) return a.data;
+  if (a.data instanceof Uint8Array) return Int32Array.from(a.data);
+  const row = Math.max(rowSize(a), 1);
+  const out = new Int32Array(a.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const v = a.data[i]!;
+    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+      throw new ValueError(
+        `${where} has dtype int32, but sample ${Math.floor(i / row)} holds ${v} (at position ${i % row} of the sample): int32 inputs take whole numbers (token ids).`,
+      );
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
 export function checkRowShape(a: ArrayData, modelShape: Dim[], where: string): void {
   const rest = a.shape.slice(1);
   const expected = modelShape.slice(1);

@@ -11,6 +11,7 @@ import { Random } from '../tensor/random.js';
 import { CallbackList, History, type Callback, type Logs, type TrainingControl } from './callbacks.js';
 import {
   asFloatRows,
+  asIntRows,
   asLabels,
   byName,
   rowSize,
@@ -120,7 +121,8 @@ export class Trainer {
     const n = sampleCount(groups);
     step.inputData.forEach((d, i) => {
       native.resize(d[which], n * d.row);
-      native.write(d[which], asFloatRows(x[i]!, d.shape, `Input "${d.name}"`));
+      const rows = this.model.inputs[i]!.dtype === 'int32' ? asIntRows : asFloatRows;
+      native.write(d[which], rows(x[i]!, d.shape, `Input "${d.name}"`));
     });
     if (y) {
       step.heads.forEach((h, i) => {

@@ -17,7 +17,13 @@ std::map<std::string, KernelFn>& registry() {
 }
 }  // namespace
 
-void register_kernel(const char* name, KernelFn fn) { registry()[name] = fn; }
+// Two kernels under one name would silently replace each other: a build mistake, stopped at load.
+void register_kernel(const char* name, KernelFn fn) {
+  if (!registry().emplace(name, fn).second) {
+    std::fprintf(stderr, "strata native engine: two kernels are registered as \"%s\"\n", name);
+    std::abort();
+  }
+}
 
 KernelFn find_kernel(const std::string& name) {
   auto it = registry().find(name);
