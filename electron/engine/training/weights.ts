@@ -8,6 +8,7 @@ import { uniqueWeights, type Weight } from '../graph/layer.js';
 import { ValueError } from '../graph/errors.js';
 import { Random } from '../tensor/random.js';
 import { initialValues } from './initialize.js';
+import { LSTMCell } from '../layers/recurrent.js';
 
 const values = new WeakMap<Weight, Float32Array>();
 
@@ -29,7 +30,11 @@ export function setWeightValue(w: Weight, value: Float32Array): void {
 export function initializeWeights(model: Functional, seed: number): void {
   const rng = new Random(seed);
   for (const w of uniqueWeights(model.weights)) {
-    if (!values.has(w)) values.set(w, initialValues(w.initializer, w.shape, rng));
+    if (values.has(w)) continue;
+    const v = initialValues(w.initializer, w.shape, rng);
+    // Keras' unit_forget_bias: the forget gate's slice of an LSTM bias starts at one.
+    if (w.layer instanceof LSTMCell && w.layer.unitForgetBias && w.name === 'bias') v.fill(1, v.length / 4, v.length / 2);
+    values.set(w, v);
   }
 }
 
