@@ -122,9 +122,10 @@ export function buildStepPlan(model: Functional, compiled: CompileConfig, maxBat
 
   /** Gathers a batch of every input (and, for train/evaluate, targets and sample weights). */
   const gather = (emit: ReturnType<PlanBuilder['program']>['emit'], which: 'train' | 'evaluate', cursor: number, withTargets: boolean) => {
-    const L = { tensor: (name: string, shape: Dim[], dtype: DType) => ({ buf: b.buffer(name, perSample(shape, name), true, dtype), shape, dtype }) };
-    const inputs = inputData.map((d, i) => {
-      const t = L.tensor(`${which} batch ${d.name}`, d.shape, model.inputs[i]!.dtype);
+    const inputs = inputData.map((d, i): PlanTensor => {
+      const name = `${which} batch ${d.name}`;
+      const dtype = model.inputs[i]!.dtype;
+      const t = { buf: b.buffer(name, d.row, true, dtype), shape: d.shape, dtype };
       emit('gather_rows', [d[which], index[which], t.buf], [d.row, cursor]);
       return t;
     });

@@ -22,6 +22,7 @@ import {
 } from './data-adapter.js';
 import { buildStepPlan, type OutputHead, type StepPlan } from './step-plan.js';
 import { initializeWeights, setWeightValue, weightValue } from './weights.js';
+import { slotInitialValue } from './optimizers.js';
 
 export interface FitOptions {
   batchSize?: number;
@@ -80,7 +81,8 @@ export class Trainer {
     scalars[step.scalars.uProduct] = 1;
     native.scalars = scalars;
     for (const s of step.slots) {
-      if (step.optimizer.className === 'Adagrad') native.write(s.buf, new Float32Array(s.weight.size).fill(Number(this.model.compileConfig!.optimizer.config.initial_accumulator_value ?? 0.1)));
+      const initial = slotInitialValue(this.model.compileConfig!.optimizer, s.name);
+      if (initial !== 0) native.write(s.buf, new Float32Array(s.weight.size).fill(initial));
     }
     return this.plan;
   }
@@ -292,7 +294,10 @@ export class Trainer {
     this.pushWeights();
     const xs = byName(x, this.model.inputNames, 'x');
     const n = this.load(step, native, 'evaluate', xs, null, null);
-    const outs = step.heads.map((h) => ({ shape: [n, ...(h.shape.slice(1) as number[])], data: new Float32Array(n * rowSize({ shape: [1, ...(h.shape.slice(1) as number[])], data: new Float32Array() })) }));
+    const outs = step.heads.map((h) => {
+      const rest = h.shape.slice(1) as number[];
+      return { shape: [n, ...rest], data: new Float32Array(n * rest.reduce((a, d) => a * d, 1)) };
+    });
     for (let start = 0; start < n; start += batchSize) {
       native.runSteps(step.programs.predict, batchSize, step.scalars.evalCursor, start, n, 1, []);
       step.heads.forEach((h, i) => {
