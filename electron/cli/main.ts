@@ -10,9 +10,12 @@ import { plotCommand } from './commands/plot.js';
 import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
 import { benchCommand } from './commands/bench.js';
+import { convertCommand } from './commands/convert.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { predictCommand } from './commands/predict.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, describeError, errorStack } from './errors.js';
 
-export const COMMANDS: readonly CommandSpec[] = [summaryCommand, plotCommand, trainCommand, benchCommand];
+export const COMMANDS: readonly CommandSpec[] = [summaryCommand, plotCommand, trainCommand, evaluateCommand, predictCommand, convertCommand, benchCommand];
 
 /** Options every command takes. */
 export const COMMON_OPTIONS: readonly OptionSpec[] = [

@@ -72,7 +72,10 @@ describe('strata help', { timeout: 120_000 }, () => {
     // Commands that read a model file stop at the missing file, after parsing every option.
     for (const command of COMMANDS.filter((c) => c.modelFileArgument !== undefined)) {
       for (const o of command.options) {
-        const args = [command.name, 'missing-model.ts', `--${o.name}`, ...(o.type === 'string' ? [o.name === 'output' ? 'x.svg' : 'TB'] : [])];
+        // Values the command checks before it reads the model must be valid ones.
+        const value = ({ output: 'x.svg', out: 'x.npy', limit: '3' } as Record<string, string>)[o.name] ?? 'TB';
+        const more = command.arguments.slice(1).map((_, i) => `other-${i}.keras`);
+        const args = [command.name, 'missing-model.ts', ...more, `--${o.name}`, ...(o.type === 'string' ? [value] : [])];
         const run = await strata(args);
         // The option parses: the command gets as far as looking for the model file.
         expect(run.stderr, args.join(' ')).toContain('missing-model.ts: cannot read the model file');

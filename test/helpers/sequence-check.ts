@@ -129,6 +129,10 @@ export interface RefRnnOptions {
   returnState?: boolean;
   /** Initial states [h] or [h, c]. */
   initial?: tf.Tensor[];
+  /** (batch, steps) of 0/1, Keras 3's masking: a masked step keeps the states, and outputs the previous output. */
+  mask?: tf.Tensor;
+  /** Masked steps output zeros instead. */
+  zeroOutputForMask?: boolean;
 }
 
 /**
@@ -147,8 +151,10 @@ export function refRnn(x: tf.Tensor, weights: tf.Tensor[], o: RefRnnOptions): tf
   let c: tf.Tensor2D = (o.initial?.[1] as tf.Tensor2D) ?? tf.zeros([batch, u]);
   const cols = (t: tf.Tensor2D, from: number, n: number) => tf.slice(t, [0, from], [-1, n]) as tf.Tensor2D;
   const outs: tf.Tensor2D[] = [];
+  let output: tf.Tensor2D = tf.zeros([batch, u]);
   for (let s = 0; s < steps; s++) {
     const t = o.goBackwards ? steps - 1 - s : s;
+    const [hPrev, cPrev] = [h, c];
     const xt = tf.reshape(tf.slice(x, [0, t, 0], [batch, 1, features]), [batch, features]) as tf.Tensor2D;
     if (o.cell === 'simple_rnn') {
       let z = tf.add(tf.matMul(xt, kernel), tf.matMul(h, recurrent)) as tf.Tensor2D;
@@ -187,9 +193,17 @@ export function refRnn(x: tf.Tensor, weights: tf.Tensor[], o: RefRnnOptions): tf
       }
       h = tf.add(tf.mul(zg, h), tf.mul(tf.sub(1, zg), hh)) as tf.Tensor2D;
     }
-    outs.push(h);
+    output = h;
+    if (o.mask) {
+      const m = tf.reshape(tf.slice(o.mask, [0, t], [batch, 1]), [batch, 1]);
+      const blend = (a: tf.Tensor, b: tf.Tensor) => tf.add(tf.mul(m, a), tf.mul(tf.sub(1, m), b)) as tf.Tensor2D;
+      output = o.zeroOutputForMask ? (tf.mul(m, h) as tf.Tensor2D) : blend(h, outs[outs.length - 1] ?? tf.zeros([batch, u]));
+      h = blend(h, hPrev);
+      c = blend(c, cPrev);
+    }
+    outs.push(output);
   }
-  const output = o.returnSequences ? tf.stack(outs, 1) : h;
-  if (!o.returnState) return [output];
-  return o.cell === 'lstm' ? [output, h, c] : [output, h];
+  const result = o.returnSequences ? tf.stack(outs, 1) : output;
+  if (!o.returnState) return [result];
+  return o.cell === 'lstm' ? [result, h, c] : [result, h];
 }

@@ -2,10 +2,10 @@
 import { basename, extname, resolve } from 'node:path';
 import { graphToSvg, type RankDir } from '../../../shared/graph/index.js';
 import { modelToGraph } from '../../host/model-graph/index.js';
-import { writeFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../../engine/io/atomic-write.js';
 import type { CommandSpec } from '../command.js';
 import { CliError, EXIT_OK, UsageError } from '../errors.js';
-import { loadModel } from '../load-model.js';
+import { CUSTOM_LAYERS_OPTION, loadModel } from '../load-model.js';
 
 const RANKDIRS: readonly RankDir[] = ['TB', 'LR'];
 
@@ -16,6 +16,7 @@ export const plotCommand: CommandSpec = {
     'Evaluates the model file and draws one box per layer (name and class; a nested model is one box) with arrows along the data flow, in layers from the inputs to the outputs. The file is written atomically: a reader sees the old picture or the new one, never a part.',
   arguments: [{ name: '<model.ts>', description: 'a model file whose default export is a model' }],
   options: [
+    CUSTOM_LAYERS_OPTION,
     { name: 'output', short: 'o', type: 'string', value: 'file.svg', description: 'where to write the SVG (default: the model file name with .svg, in the current folder)' },
     { name: 'show-shapes', type: 'boolean', description: "show each layer's input and output shapes" },
     { name: 'show-layer-names', type: 'boolean', description: 'show layer names above class names (the default)' },
@@ -37,13 +38,13 @@ export const plotCommand: CommandSpec = {
     const names = order.filter((o) => o === 'show-layer-names' || o === 'no-show-layer-names');
     const showLayerNames = names[names.length - 1] !== 'no-show-layer-names';
 
-    const evaluated = await loadModel(file);
+    const evaluated = await loadModel(file, io, options['custom-layers']);
     if (verbose) for (const line of evaluated.logs) io.stderr(`${line}\n`);
     const model = evaluated.model;
     const graph = modelToGraph(model);
     const svg = graphToSvg(graph, { rankdir, showShapes: options['show-shapes'] === true, showLayerNames, title: model.name });
     try {
-      await writeFileAtomic(resolve(output), svg);
+      writeFileAtomic(resolve(output), svg);
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'its folder does not exist' : (error as Error).message;
       throw new CliError(`${output}: cannot write the picture: ${reason}.`, { cause: error });

@@ -3,7 +3,7 @@ import { formatSummary, summarize } from '../../engine/graph/summary.js';
 import { layerOutputShape } from '../../host/model-graph/index.js';
 import type { CommandSpec } from '../command.js';
 import { EXIT_OK } from '../errors.js';
-import { loadModel } from '../load-model.js';
+import { CUSTOM_LAYERS_OPTION, loadModel } from '../load-model.js';
 
 /** `strata summary --json`: Keras' names for the summary columns. */
 export interface SummaryJson {
@@ -29,6 +29,7 @@ export const summaryCommand: CommandSpec = {
     'Evaluates the model file (in a sandbox, as the studio does) and prints the table Keras prints for model.summary(): each layer with its type, output shape, parameter count and, for models that are not a plain chain, the layers it is connected to.',
   arguments: [{ name: '<model.ts>', description: 'a model file whose default export is a model' }],
   options: [
+    CUSTOM_LAYERS_OPTION,
     {
       name: 'json',
       type: 'boolean',
@@ -39,7 +40,7 @@ export const summaryCommand: CommandSpec = {
   examples: ['strata summary examples/seeds/mnist_model.ts', 'strata summary model.ts --json'],
   modelFileArgument: 0,
   async run({ args, options, io, verbose }) {
-    const evaluated = await loadModel(args[0]!);
+    const evaluated = await loadModel(args[0]!, io, options['custom-layers']);
     if (verbose) for (const line of evaluated.logs) io.stderr(`${line}\n`);
     const model = evaluated.model;
     const summary = summarize(model);

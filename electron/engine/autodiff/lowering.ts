@@ -14,6 +14,8 @@ type Emit = (kernel: string, bufs: number[], ints?: number[], floats?: number[])
 export class Lowering {
   /** Distinct random streams per dropout (and other random) call site. */
   private salts = 0;
+  /** Values computed once per step and shared by whoever asks again (see `once`). */
+  private readonly shared = new Map<string, PlanTensor>();
 
   constructor(
     readonly builder: PlanBuilder,
@@ -60,6 +62,19 @@ export class Lowering {
 
   nextSalt(): number {
     return ++this.salts;
+  }
+
+  /**
+   * The value `key` names, made by `make` on first use: a mask the Masking layer's forward
+   * and its mask rule both derive from the same input is emitted once.
+   */
+  once(key: string, make: () => PlanTensor): PlanTensor {
+    let t = this.shared.get(key);
+    if (!t) {
+      t = make();
+      this.shared.set(key, t);
+    }
+    return t;
   }
 }
 

@@ -37,6 +37,17 @@ const OPTIMIZERS: Record<string, Record<string, unknown>> = OPTIMIZER_DEFAULTS;
 /** Options every optimizer takes. */
 const OPTIMIZER_COMMON = ['clipnorm', 'clipvalue', 'global_clipnorm', 'weight_decay', 'name'];
 
+/**
+ * Keras 3 learning-rate schedules (`keras.optimizers.schedules`), given to an optimizer as its
+ * learning rate: their options in Keras' `get_config()` order, `undefined` where one is required.
+ */
+export const SCHEDULE_DEFAULTS = {
+  ExponentialDecay: { initial_learning_rate: undefined, decay_steps: undefined, decay_rate: undefined, staircase: false, name: 'ExponentialDecay' },
+  CosineDecay: { initial_learning_rate: undefined, decay_steps: undefined, alpha: 0, name: 'CosineDecay', warmup_target: null, warmup_steps: 0 },
+  PiecewiseConstantDecay: { boundaries: undefined, values: undefined, name: 'PiecewiseConstant' },
+} satisfies Record<string, Record<string, unknown>>;
+const SCHEDULES: Record<string, Record<string, unknown>> = SCHEDULE_DEFAULTS;
+
 /** Keras 3 loss classes, their function names, and their options' defaults. */
 export const LOSS_DEFAULTS = {
   MeanSquaredError: { fn: 'mean_squared_error', config: {} },
@@ -95,7 +106,50 @@ export function toOptimizer(value: Named): ObjectSpec {
   if (!cls) {
     throw new ValueError(`Unknown optimizer: expected one of ${classes.join(', ')}; received ${JSON.stringify(value)}.`);
   }
-  return withDefaults('optimizer', { className: cls, config: typeof value === 'string' ? {} : value.config }, OPTIMIZERS[cls]!, OPTIMIZER_COMMON);
+  const spec = withDefaults('optimizer', { className: cls, config: typeof value === 'string' ? {} : value.config }, OPTIMIZERS[cls]!, OPTIMIZER_COMMON);
+  const lr = spec.config.learning_rate;
+  if (typeof lr === 'object' && lr !== null) spec.config.learning_rate = toSchedule(lr);
+  return spec;
+}
+
+const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * A learning-rate schedule, from `optimizers.schedules.*` or from its Keras config
+ * (`{ class_name, config }`), with Keras' defaults filled in and its arguments checked as
+ * Keras checks them when the schedule is made.
+ */
+export function toSchedule(value: unknown): ObjectSpec {
+  const v = value as { className?: unknown; class_name?: unknown; config?: Record<string, unknown> } | null;
+  const name = v?.className ?? v?.class_name;
+  const classes = Object.keys(SCHEDULES);
+  const cls = typeof name === 'string' ? classOf(name, classes) : undefined;
+  if (!cls) {
+    throw new ValueError(`Unknown learning-rate schedule: expected one of ${classes.join(', ')}; received ${JSON.stringify(value)}.`);
+  }
+  const spec = withDefaults('learning-rate schedule', { className: cls, config: v!.config ?? {} }, SCHEDULES[cls]!);
+  const c = spec.config;
+  const bad = (arg: string, expected: string) =>
+    new ValueError(`Argument \`${arg}\` of ${cls} must be ${expected}. Received: ${arg}=${JSON.stringify(c[arg])}`);
+  for (const [arg, given] of Object.entries(c)) if (given === undefined) throw bad(arg, 'given');
+  if (cls === 'PiecewiseConstantDecay') {
+    const { boundaries, values } = c as { boundaries: unknown; values: unknown };
+    if (!Array.isArray(boundaries) || !boundaries.every(finite)) throw bad('boundaries', 'a list of numbers');
+    if (!Array.isArray(values) || !values.every(finite)) throw bad('values', 'a list of numbers');
+    if (boundaries.length !== values.length - 1) {
+      throw new ValueError(
+        `The length of boundaries should be 1 less than the length of values in PiecewiseConstantDecay. Received: boundaries=${JSON.stringify(boundaries)} of length ${boundaries.length}, and values=${JSON.stringify(values)} of length ${values.length}.`,
+      );
+    }
+    if (boundaries.some((b, i) => i > 0 && b <= boundaries[i - 1])) throw bad('boundaries', 'strictly increasing');
+    return spec;
+  }
+  if (!finite(c.initial_learning_rate)) throw bad('initial_learning_rate', 'a finite number');
+  if (!finite(c.decay_steps) || (c.decay_steps as number) <= 0) throw bad('decay_steps', '> 0');
+  const numbers = cls === 'ExponentialDecay' ? ['decay_rate'] : ['alpha', 'warmup_steps', ...(c.warmup_target === null ? [] : ['warmup_target'])];
+  for (const arg of numbers) if (!finite(c[arg])) throw bad(arg, 'a finite number');
+  if (cls === 'CosineDecay' && (c.warmup_steps as number) < 0) throw bad('warmup_steps', '>= 0');
+  return spec;
 }
 
 /** A loss by function name (`'sparse_categorical_crossentropy'`, `'mse'`) or class (`losses.Huber({ delta: 2 })`). */
@@ -164,8 +218,10 @@ export class CompileConfig {
         : Array.isArray(v)
           ? v.map(loss)
           : Object.fromEntries(Object.entries(v).map(([k, l]) => [k, loss(l)]));
+    const lr = this.optimizer.config.learning_rate;
+    const optimizerConfig = typeof lr === 'object' && lr !== null ? { ...this.optimizer.config, learning_rate: obj('keras.optimizers.schedules', lr as ObjectSpec) } : this.optimizer.config;
     return {
-      optimizer: obj('keras.optimizers', this.optimizer),
+      optimizer: obj('keras.optimizers', { className: this.optimizer.className, config: optimizerConfig }),
       loss: this.loss === null ? null : mapLoss(this.loss),
       loss_weights: this.lossWeights,
       metrics: this.metrics,

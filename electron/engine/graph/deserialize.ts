@@ -35,7 +35,7 @@ export function deserializeLayer(entry: SerializedLayer, where = 'config'): Laye
   if (!cls) {
     const name = entry.registered_name ?? entry.class_name;
     throw new ValueError(
-      `Unknown layer class "${name}" at ${where} (layer "${String(config.name)}"). If it is a custom layer, define it in the model file and register it with \`registerLayer('${entry.class_name}', ${entry.class_name})\`.`,
+      `Unknown layer class "${name}" at ${where} (layer "${String(config.name)}"). A custom layer's class must be supplied: write it in TypeScript with call() in ops and register it with \`registerLayer('${name}', ${entry.class_name})\` — in the model file itself or, for a saved model, in a file given with --custom-layers (docs/custom-layers.md).`,
     );
   }
   const layer = cls.fromConfig(config);
@@ -47,6 +47,11 @@ export function deserializeLayer(entry: SerializedLayer, where = 'config'): Laye
 
 function isHistory(v: unknown): v is History {
   return Array.isArray(v) && v.length >= 3 && typeof v[0] === 'string' && typeof v[1] === 'number';
+}
+
+/** The node a config's reference names: a nested Functional's calls are counted from 1 (see Functional.firstCallNode). */
+function nodeOf(layer: Layer | undefined, index: number) {
+  return layer?.inboundNodes[index - (layer instanceof Functional ? layer.firstCallNode : 0)];
 }
 
 export function functionalFromConfig(config: Record<string, unknown>, where = 'config'): Functional {
@@ -63,7 +68,7 @@ export function functionalFromConfig(config: Record<string, unknown>, where = 'c
   const resolve = (value: unknown): unknown => {
     if (value && typeof value === 'object' && (value as { class_name?: string }).class_name === '__keras_tensor__') {
       const [name, nodeIndex, tensorIndex] = (value as { config: { keras_history: History } }).config.keras_history;
-      const tensor = created.get(name)?.inboundNodes[nodeIndex]?.outputs[tensorIndex];
+      const tensor = nodeOf(created.get(name), nodeIndex)?.outputs[tensorIndex];
       if (!tensor) throw new NotYet();
       return tensor;
     }
@@ -103,7 +108,7 @@ export function functionalFromConfig(config: Record<string, unknown>, where = 'c
 
   const ref = (h: unknown): SymbolicTensor => {
     if (!isHistory(h)) throw new ValueError(`Bad tensor reference ${JSON.stringify(h)} in ${where}.`);
-    const t = created.get(h[0])?.inboundNodes[h[1]]?.outputs[h[2]];
+    const t = nodeOf(created.get(h[0]), h[1])?.outputs[h[2]];
     if (!t) throw new ValueError(`Functional config at ${where} refers to tensor ${JSON.stringify(h)}, which does not exist.`);
     return t;
   };

@@ -7,6 +7,8 @@ import { SymbolicTensor, isSymbolicTensor } from './symbolic-tensor.js';
 import { CompileConfig, type CompileArgs } from './compile-config.js';
 import type { Lowering } from '../autodiff/lowering.js';
 import type { PlanTensor } from '../autodiff/tape.js';
+import { planMasks } from '../autodiff/ops/mask.js';
+import { masksPerOutput } from './mask.js';
 import { serializeLayer, snakeKeys } from './serialize.js';
 import { formatSummary, summarize } from './summary.js';
 
@@ -313,19 +315,71 @@ export class Functional extends Layer {
     return known;
   }
 
-  /** Emits every layer's kernels in graph order; a nested model does the same for its own graph. */
-  override forward(L: Lowering, inputs: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
-    const known = new Map<SymbolicTensor, PlanTensor>();
-    this.inputs.forEach((t, i) => known.set(t, inputs[i]!));
+  /** A model passes on the masks its own graph gives its outputs. */
+  override computeOutputMasks(inputs: SymbolicTensor[]): boolean[] {
+    const masked = new Set(this.inputs.filter((_, i) => inputs[i]?.hasMask));
     for (const nodes of this.graph.nodesByDepth) {
       for (const node of nodes) {
         if (node.layer instanceof InputLayer) continue;
-        const args = node.inputs.map((t) => known.get(t)!);
-        const outs = node.layer.forward(L, args, mapTensors(node.kwargs, (t) => known.get(t)!));
-        node.outputs.forEach((t, i) => known.set(t, outs[i]!));
+        const args = node.inputs.map((t) => new SymbolicTensor(t.shape, t.dtype, t.sourceLayer, t.nodeIndex, t.tensorIndex, masked.has(t)));
+        const flags = node.layer.computeOutputMasks(args, node.kwargs, node.outputs.length);
+        node.outputs.forEach((t, i) => (flags[i] ? masked.add(t) : masked.delete(t)));
       }
     }
-    return this.outputs.map((t) => known.get(t)!);
+    return this.outputs.map((t) => masked.has(t));
+  }
+
+  /** Emits every layer's kernels in graph order; a nested model does the same for its own graph. */
+  override forward(L: Lowering, inputs: PlanTensor[], kwargs: CallKwargs): PlanTensor[] {
+    const given = kwargs.mask as PlanTensor | Array<PlanTensor | null> | null | undefined;
+    return this.lower(L, inputs, Array.isArray(given) ? given : [given ?? null]).outputs;
+  }
+
+  /**
+   * Lowers the graph for inputs with the given masks: each layer's kernels, and the masks of
+   * its outputs as its mask rule gives them (Keras' `_keras_mask`, set on each call's outputs).
+   * A layer that supports masking gets its inputs' masks as the `mask` keyword unless the call
+   * passed one.
+   */
+  lower(L: Lowering, inputs: PlanTensor[], inputMasks: Array<PlanTensor | null>): { outputs: PlanTensor[]; masks: Array<PlanTensor | null> } {
+    const known = new Map<SymbolicTensor, PlanTensor>();
+    const masks = new Map<SymbolicTensor, PlanTensor | null>();
+    this.inputs.forEach((t, i) => {
+      known.set(t, inputs[i]!);
+      masks.set(t, inputMasks[i] ?? null);
+    });
+    for (const nodes of this.graph.nodesByDepth) {
+      for (const node of nodes) {
+        const layer = node.layer;
+        if (layer instanceof InputLayer) continue;
+        const args = node.inputs.map((t) => known.get(t)!);
+        const argMasks = node.inputs.map((t) => masks.get(t) ?? null);
+        const kwargs = mapTensors(node.kwargs, (t) => known.get(t)!) as CallKwargs;
+        let result: { outputs: PlanTensor[]; masks: Array<PlanTensor | null> };
+        if (layer instanceof Functional) {
+          result = layer.lower(L, args, argMasks);
+        } else {
+          const passMasks = layer.supportsMasking && kwargs.mask === undefined && argMasks.some((m) => m !== null);
+          const callKwargs = passMasks ? { ...kwargs, mask: Array.isArray(node.args) ? argMasks : argMasks[0] } : kwargs;
+          const outputs = layer.forward(L, args, callKwargs);
+          const rule = layer.computeMask(argMasks, planMasks(L, args, layer.name), kwargs);
+          result = { outputs, masks: masksPerOutput(rule, outputs.length) };
+        }
+        node.outputs.forEach((t, i) => {
+          known.set(t, result.outputs[i]!);
+          masks.set(t, result.masks[i] ?? null);
+        });
+      }
+    }
+    return { outputs: this.outputs.map((t) => known.get(t)!), masks: this.outputs.map((t) => masks.get(t) ?? null) };
+  }
+
+  /**
+   * The number Keras 3 gives a nested model's first call in a config: a Functional counts from
+   * 1 (its node 0 is the one linking its own inputs to its outputs); Sequential from 0.
+   */
+  get firstCallNode(): number {
+    return 1;
   }
 
   /** Nodes of a layer that belong to this model, renumbered from 0 (Keras' node conversion). */
@@ -337,7 +391,7 @@ export class Functional extends Layer {
   override getConfig(): Record<string, unknown> {
     const history = (t: SymbolicTensor): [string, number, number] => [
       t.sourceLayer.name,
-      this.ownNodeIndex(t.sourceLayer, t.nodeIndex),
+      this.ownNodeIndex(t.sourceLayer, t.nodeIndex) + (t.sourceLayer instanceof Functional ? t.sourceLayer.firstCallNode : 0),
       t.tensorIndex,
     ];
     const tensorConfig = (t: SymbolicTensor) => ({

@@ -1,5 +1,6 @@
 import { StrataError, TypeError_, ValueError } from './errors.js';
 import { toInitializer, type InitializerArg } from './initializers.js';
+import { masksPerOutput, symbolicMasks, type MaskOps, type MaskResult } from './mask.js';
 import { camelizeKeys, toSnakeCase, uniqueName } from './naming.js';
 import { Node, type CallKwargs } from './node.js';
 import { DTYPES, formatShape, sizeOf, type DType, type Shape } from './shape.js';
@@ -57,7 +58,8 @@ export class Weight {
     readonly name: string,
     readonly shape: number[],
     readonly dtype: DType,
-    private ownTrainable: boolean,
+    /** Whether the weight was created trainable (Keras' `_trainable_variables` versus `_non_trainable_variables`). */
+    readonly ownTrainable: boolean,
     readonly initializer: ReturnType<typeof toInitializer>,
   ) {}
 
@@ -222,6 +224,34 @@ export class Layer {
     );
   }
 
+  // ---- masks ------------------------------------------------------------------------------
+
+  /**
+   * Whether the layer passes on the mask of its input (Keras' `supports_masking`). A layer that
+   * does gets the input masks as the `mask` keyword of `forward` (one plan tensor, or a list
+   * for several inputs); a layer that does not drops them, as Keras does (with a warning).
+   */
+  static readonly supportsMasking: boolean = false;
+
+  get supportsMasking(): boolean {
+    return (this.constructor as typeof Layer).supportsMasking;
+  }
+
+  /**
+   * The masks of a call's outputs from its inputs' masks (Keras' `compute_mask`), written over
+   * `ops` so that the graph and step plans follow one rule (see graph/mask.ts). By default a
+   * layer that supports masking passes on its first input's mask.
+   */
+  computeMask<M>(masks: Array<M | null>, _ops: MaskOps<M>, _kwargs: CallKwargs): MaskResult<M> {
+    return this.supportsMasking ? (masks[0] ?? null) : null;
+  }
+
+  /** Which outputs of a call on these symbolic tensors carry a mask. */
+  computeOutputMasks(inputs: SymbolicTensor[], kwargs: CallKwargs, outputs: number): boolean[] {
+    const masks = inputs.map((t) => (t.hasMask ? (true as const) : null));
+    return masksPerOutput(this.computeMask(masks, symbolicMasks, kwargs), outputs).map((m) => m !== null);
+  }
+
   /** The output dtype; float unless a layer says otherwise. */
   computeOutputDtype(inputDtypes: DType[]): DType {
     if (hasTracedCall(this)) return traceOutputDtype(this, inputDtypes);
@@ -286,6 +316,11 @@ export class Layer {
     );
     this.ownWeights.push(weight);
     return weight;
+  }
+
+  /** The weights this layer created itself, in creation order (not those of its sublayers). */
+  get ownVariables(): readonly Weight[] {
+    return this.ownWeights;
   }
 
   /** All weights, this layer's own then those of the layers it contains. */
@@ -357,7 +392,8 @@ export class Layer {
     const nodeIndex = this.inboundNodes.length;
     const many = isShapeList(outputShape);
     const shapes = many ? outputShape : [outputShape];
-    const outputs = shapes.map((s, i) => new SymbolicTensor([...s], dtype, this, nodeIndex, i));
+    const masked = this.computeOutputMasks(flat, kwargs, shapes.length);
+    const outputs = shapes.map((s, i) => new SymbolicTensor([...s], dtype, this, nodeIndex, i, masked[i]));
     this.inboundNodes.push(new Node(this, args, kwargs, outputs));
     return many ? outputs : outputs[0]!;
   }

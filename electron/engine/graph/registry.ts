@@ -18,20 +18,30 @@ export function registerBuiltin(cls: LayerClass, ...aliases: string[]): void {
 }
 
 /**
- * Registers a custom layer class so that saved models can be rebuilt; it is written with
- * `registered_name` `strata>Name`, the way Keras writes `package>Name`.
+ * Registers a custom layer class so that saved models can be rebuilt. `registerLayer('L1', L1)`
+ * writes it with `registered_name` `strata>L1`, the way Keras writes `package>Name`; a name
+ * with its package, `registerLayer('MyLayers>L1', L1)`, supplies the class a Keras file names.
  */
 export function registerLayer(name: string, cls: LayerClass): LayerClass {
-  if (typeof name !== 'string' || !/^[A-Za-z_][\w]*$/.test(name)) {
-    throw new ValueError(`registerLayer needs a class name made of letters, digits and _; received ${JSON.stringify(name)}.`);
+  const match = typeof name === 'string' ? /^(?:([\w.-]+)>)?([A-Za-z_]\w*)$/.exec(name) : null;
+  if (!match) {
+    throw new ValueError(
+      `registerLayer needs a class name made of letters, digits and _, optionally after its package ('MyLayers>L1'); received ${JSON.stringify(name)}.`,
+    );
   }
   if (typeof cls !== 'function') {
     throw new ValueError(`registerLayer("${name}", …) needs a layer class; received ${typeof cls}.`);
   }
-  cls.registeredName = `strata>${name}`;
-  Object.defineProperty(cls, 'className', { value: name, configurable: true });
+  const [, pkg, className] = match as unknown as [string, string | undefined, string];
+  cls.registeredName = `${pkg ?? 'strata'}>${className}`;
+  Object.defineProperty(cls, 'className', { value: className, configurable: true });
   custom.set(cls.registeredName, cls);
   return cls;
+}
+
+/** The built-in classes by every name they answer to (tests check each one round-trips through a file). */
+export function builtinLayerClasses(): ReadonlyMap<string, LayerClass> {
+  return builtins;
 }
 
 export function lookupLayerClass(className: string, registeredName: string | null | undefined): LayerClass | undefined {

@@ -75,16 +75,21 @@ export class Sequential extends Functional {
     let x = this.stackOutputs[this.stackOutputs.length - 1] ?? input;
     for (const layer of this.stack.slice(this.stackOutputs.length)) {
       const out = layer.apply(x);
-      if (Array.isArray(out)) {
+      // A nested model with its one output in a list (Keras' `outputs=[x]`) still returns one tensor.
+      if (Array.isArray(out) && out.length !== 1) {
         throw new ValueError(
           `Layer "${layer.name}" returns ${out.length} tensors; every layer of a Sequential model must return one. Use the functional API for multi-output layers.`,
           layer.name,
         );
       }
-      x = out;
+      x = Array.isArray(out) ? out[0]! : out;
       this.stackOutputs.push(x);
     }
     this.initGraph(input, x);
+  }
+
+  override get firstCallNode(): number {
+    return 0;
   }
 
   override get layers(): Layer[] {

@@ -5,7 +5,8 @@ import type { Layer } from './layer.js';
 /**
  * A placeholder for a tensor flowing through a model graph: it has a shape and a dtype but
  * no values. It remembers which layer call made it (`sourceLayer`, `nodeIndex`,
- * `tensorIndex` — Keras' `_keras_history`), which is how a model finds its graph.
+ * `tensorIndex` — Keras' `_keras_history`), which is how a model finds its graph, and whether
+ * a mask comes with it (Keras' `_keras_mask`: which steps of a padded sequence count).
  */
 export class SymbolicTensor {
   constructor(
@@ -14,6 +15,7 @@ export class SymbolicTensor {
     readonly sourceLayer: Layer,
     readonly nodeIndex: number,
     readonly tensorIndex: number,
+    readonly hasMask: boolean = false,
   ) {}
 
   get name(): string {

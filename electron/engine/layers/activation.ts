@@ -39,6 +39,8 @@ function integerList(value: unknown, what: string, layerName: string): number[] 
 export class ElementwiseActivation extends Layer {
   static override readonly builtAtInit = true;
   static override readonly options: readonly string[] = [];
+  /** Element-wise, so a mask goes on unchanged (Keras 3). */
+  static override readonly supportsMasking: boolean = true;
 
   /** A number `>= 0` (or `null` where allowed), with the Keras message otherwise. */
   protected nonNegative(value: unknown, what: string, nullable = false): number | null {
@@ -62,6 +64,8 @@ export interface SoftmaxArgs extends LayerArgs {
 export class Softmax extends ElementwiseActivation {
   static readonly className = 'Softmax';
   static override readonly options = ['axis'];
+  /** Keras folds a mask into the softmax (attention scores); that is not supported, so the mask stops here. */
+  static override readonly supportsMasking = false;
   readonly axis: number | number[];
 
   constructor(args: SoftmaxArgs) {
@@ -243,6 +247,7 @@ export interface PReLUArgs extends LayerArgs {
 export class PReLU extends Layer {
   static readonly className = 'PReLU';
   static override readonly options = ['alphaInitializer', 'alphaRegularizer', 'alphaConstraint', 'sharedAxes'];
+  static override readonly supportsMasking = true;
   readonly alphaInitializer: InitializerConfig;
   readonly sharedAxes: number[] | null;
   readonly extras: Record<string, ConfigObject>;

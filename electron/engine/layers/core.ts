@@ -10,6 +10,8 @@ import type { PlanTensor } from '../autodiff/tape.js';
 import { dense } from '../autodiff/ops/dense.js';
 import { activation } from '../autodiff/ops/activation.js';
 import { dropout } from '../autodiff/ops/dropout.js';
+import { maskSteps, planMasks } from '../autodiff/ops/mask.js';
+import type { MaskOps, MaskResult } from '../graph/mask.js';
 import { formatShape, type Shape } from '../graph/shape.js';
 
 /** Checks a count such as `units` or `filters`. */
@@ -42,6 +44,7 @@ export interface DenseArgs extends LayerArgs {
 /** `activation(inputs · kernel + bias)` on the last axis. */
 export class Dense extends Layer {
   static readonly className = 'Dense';
+  static override readonly supportsMasking = true;
   static override readonly options = [
     'units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer',
     'kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint',
@@ -117,6 +120,7 @@ export interface ActivationArgs extends LayerArgs {
 /** Applies an activation function by name. */
 export class Activation extends Layer {
   static readonly className = 'Activation';
+  static override readonly supportsMasking = true;
   static override readonly options = ['activation'];
   static override readonly builtAtInit = true;
   readonly activation: ActivationName;
@@ -144,6 +148,7 @@ export interface DropoutArgs extends LayerArgs {
 /** Zeroes a fraction `rate` of inputs during training and rescales the rest; identity at inference. */
 export class Dropout extends Layer {
   static readonly className = 'Dropout';
+  static override readonly supportsMasking = true;
   static override readonly options = ['rate', 'noiseShape', 'seed'];
   static override readonly builtAtInit = true;
   readonly rate: number;
@@ -175,12 +180,60 @@ export class Dropout extends Layer {
   }
 }
 
+export interface MaskingArgs extends LayerArgs {
+  /** Steps whose every feature equals this value are masked. Default 0. */
+  maskValue?: number;
+}
+
+/**
+ * Masks the timesteps of a (batch, timesteps, features) input whose features all equal
+ * `maskValue`: their values become zeros, and a mask goes with the output so that the layers
+ * downstream (recurrent layers, losses) skip them.
+ */
+export class Masking extends Layer {
+  static readonly className = 'Masking';
+  static override readonly options = ['maskValue'];
+  static override readonly builtAtInit = true;
+  static override readonly supportsMasking = true;
+  readonly maskValue: number;
+
+  constructor(args: MaskingArgs = {}) {
+    super(args);
+    if (args.maskValue !== undefined && (typeof args.maskValue !== 'number' || Number.isNaN(args.maskValue))) {
+      throw new ValueError(
+        `Invalid value received for argument \`maskValue\` of layer "${this.name}". Expected a number. Received: maskValue=${JSON.stringify(args.maskValue)}`,
+        this.name,
+      );
+    }
+    this.maskValue = args.maskValue ?? 0;
+  }
+
+  /** `any(inputs != maskValue, axis=-1)`, whatever mask came in. */
+  override computeMask<M>(_masks: Array<M | null>, ops: MaskOps<M>, _kwargs: CallKwargs): MaskResult<M> {
+    return ops.anyNotEqual(0, this.maskValue);
+  }
+
+  override forward(L: Lowering, [x]: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
+    if (x!.dtype !== 'float32') {
+      throw new ValueError(`Layer "${this.name}" (Masking) masks float32 values; its input is ${x!.dtype}.`, this.name);
+    }
+    const mask = planMasks(L, [x!], this.name).anyNotEqual(0, this.maskValue);
+    return [maskSteps(L, x!, mask, this.name)];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), mask_value: this.maskValue };
+  }
+}
+
 registerBuiltin(Dense);
 registerBuiltin(Activation);
 registerBuiltin(Dropout);
+registerBuiltin(Masking);
 
 export const factories = {
   Dense: factory(Dense, ['units']),
   Activation: factory(Activation, ['activation']),
   Dropout: factory(Dropout, ['rate']),
+  Masking: factory(Masking, ['maskValue']),
 };

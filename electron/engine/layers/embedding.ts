@@ -5,6 +5,7 @@
 import { TypeError_, ValueError } from '../graph/errors.js';
 import { toInitializer, type InitializerArg, type InitializerConfig } from '../graph/initializers.js';
 import { Layer, type LayerArgs, type Weight } from '../graph/layer.js';
+import type { MaskOps, MaskResult } from '../graph/mask.js';
 import { registerBuiltin } from '../graph/registry.js';
 import { formatShape, type DType, type Shape } from '../graph/shape.js';
 import { positiveInt, type ConfigObject } from './core.js';
@@ -24,7 +25,7 @@ export interface EmbeddingArgs extends LayerArgs {
   embeddingsRegularizer?: ConfigObject;
   embeddingsConstraint?: ConfigObject;
   activityRegularizer?: ConfigObject;
-  /** Index 0 is padding, to be masked out downstream. */
+  /** Index 0 is padding: the output carries a mask (`inputs != 0`) that layers downstream honour. */
   maskZero?: boolean;
   /**
    * Keras 2's sequence length. Keras 3 drops it; here, as in Keras 2, it gives a first layer of
@@ -105,10 +106,12 @@ export class Embedding extends Layer {
     return [...shape, this.outputDim];
   }
 
-  /**
-   * A gather of table rows (native embedding_fwd), its gradient a scatter-add into the table.
-   * `maskZero` builds no mask in training steps yet: downstream layers see every position.
-   */
+  /** Keras' `compute_mask`: with `maskZero`, the positions whose index is not 0. */
+  override computeMask<M>(_masks: Array<M | null>, ops: MaskOps<M>, _kwargs: CallKwargs): MaskResult<M> {
+    return this.maskZero ? ops.notEqual(0, 0) : null;
+  }
+
+  /** A gather of table rows (native embedding_fwd), its gradient a scatter-add into the table. */
   override forward(L: Lowering, [indices]: PlanTensor[], _kwargs: CallKwargs): PlanTensor[] {
     return [embedding(L, indices!, L.weight(this.embeddings!), this.name)];
   }

@@ -7,6 +7,8 @@
  */
 import { TypeError_, ValueError } from '../graph/errors.js';
 import { Layer, isShapeList, type LayerArgs } from '../graph/layer.js';
+import type { MaskOps, MaskResult } from '../graph/mask.js';
+import type { CallKwargs } from '../graph/node.js';
 import { registerBuiltin } from '../graph/registry.js';
 import { formatShape, normalizeAxis, type Shape } from '../graph/shape.js';
 import type { SymbolicTensor } from '../graph/symbolic-tensor.js';
@@ -26,8 +28,15 @@ function formatShapes(shapes: Shape[]): string {
  */
 export abstract class Merge extends Layer {
   static override readonly options: readonly string[] = [];
+  static override readonly supportsMasking = true;
   /** How many inputs one call takes: at least, at most. */
   protected static readonly arity: readonly [number, number] = [2, Infinity];
+
+  /** Keras' merge mask: the steps that every input with a mask keeps. */
+  override computeMask<M>(masks: Array<M | null>, ops: MaskOps<M>, _kwargs: CallKwargs): MaskResult<M> {
+    const given = masks.filter((m): m is M => m !== null);
+    return given.length === 0 ? null : ops.all(given);
+  }
 
   override build(inputShape: Shape | Shape[]): void {
     // Validating here keeps a layer that was called wrongly unbuilt.
@@ -193,6 +202,17 @@ export class Concatenate extends Merge {
     return out;
   }
 
+  /**
+   * Keras' rule, along the last axis: a step is kept where any input keeps it, an input without
+   * a mask keeping every step. Masks of inputs joined along another axis are not followed (the
+   * output has none).
+   */
+  override computeMask<M>(masks: Array<M | null>, ops: MaskOps<M>, _kwargs: CallKwargs): MaskResult<M> {
+    const rank = (this.buildInputShape as Shape[])[0]!.length;
+    if (masks.every((m) => m === null) || normalizeAxis(this.axis, rank) !== rank - 1) return null;
+    return ops.any(masks.map((m, i) => m ?? ops.keepAll(i)));
+  }
+
   override forward(L: Lowering, inputs: PlanTensor[]): PlanTensor[] {
     const shapes = inputs.map((x) => x.shape);
     const axis = normalizeAxis(this.axis, shapes[0]!.length);
@@ -281,6 +301,11 @@ export class Dot extends Merge {
     }
     const out = [...a.filter((_, k) => k !== ax), ...b.filter((_, k) => k !== 0 && k !== bx)];
     return out.length === 1 ? [...out, 1] : out;
+  }
+
+  /** A dot product has no steps left to mask (Keras: no mask). */
+  override computeMask<M>(_masks: Array<M | null>, _ops: MaskOps<M>, _kwargs: CallKwargs): MaskResult<M> {
+    return null;
   }
 
   override forward(L: Lowering, [a, b]: PlanTensor[]): PlanTensor[] {

@@ -37,6 +37,8 @@ const AFFINE_OPTIONS = [
  * The shape does not change.
  */
 abstract class AffineNormalization extends Layer {
+  /** Normalising keeps the steps as they are, so a mask goes on unchanged (Keras 3). */
+  static override readonly supportsMasking = true;
   readonly epsilon: number;
   readonly center: boolean;
   readonly scale: boolean;
@@ -212,6 +214,12 @@ export class BatchNormalization extends AffineNormalization {
       throw new ValueError(`Layer "${this.name}" normalises per position of the batch axis (axis=${this.axis}), which cannot run in a training step.`, this.name);
     }
     const mode = typeof kwargs.training === 'boolean' ? kwargs.training : L.training;
+    if (mode && this.trainable && kwargs.mask) {
+      throw new ValueError(
+        `Layer "${this.name}" (BatchNormalization) cannot train on a masked sequence yet: Keras takes the batch statistics over the unmasked steps only. Put it where its input has no mask, or freeze it.`,
+        this.name,
+      );
+    }
     return [
       batchNorm(
         L,

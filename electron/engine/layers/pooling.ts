@@ -18,7 +18,9 @@ import {
 import { factory } from './factory.js';
 import type { Lowering } from '../autodiff/lowering.js';
 import type { PlanTensor } from '../autodiff/tape.js';
-import { globalPool, pool } from '../autodiff/ops/pooling.js';
+import { globalPool, maskedStepAverage, pool } from '../autodiff/ops/pooling.js';
+import type { CallKwargs } from '../graph/node.js';
+import type { MaskOps, MaskResult } from '../graph/mask.js';
 
 export type PoolMode = 'max' | 'average';
 
@@ -184,10 +186,23 @@ export class GlobalMaxPooling3D extends GlobalPooling {
   static readonly className = 'GlobalMaxPooling3D';
   static override readonly rank = 3;
 }
+/** On a masked sequence, the mean over the steps the mask keeps; the mask ends here. */
 export class GlobalAveragePooling1D extends GlobalPooling {
   static readonly className = 'GlobalAveragePooling1D';
   static override readonly rank = 1;
   static override readonly poolMode = 'average';
+  static override readonly supportsMasking = true;
+
+  override computeMask<M>(_masks: Array<M | null>, _ops: MaskOps<M>, _kwargs: CallKwargs): MaskResult<M> {
+    return null;
+  }
+
+  override forward(L: Lowering, inputs: PlanTensor[], kwargs: CallKwargs = {}): PlanTensor[] {
+    const mask = kwargs.mask as PlanTensor | null | undefined;
+    if (!mask) return super.forward(L, inputs);
+    const x = inputs[0]!;
+    return [maskedStepAverage(L, x, mask, this.dataFormat, this.computeOutputShape(x.shape), this.name)];
+  }
 }
 export class GlobalAveragePooling2D extends GlobalPooling {
   static readonly className = 'GlobalAveragePooling2D';

@@ -14,6 +14,7 @@ import { Layer, isShapeList, type LayerArgs, type Weight } from '../graph/layer.
 import { toSnakeCase } from '../graph/naming.js';
 import type { CallKwargs } from '../graph/node.js';
 import { registerBuiltin } from '../graph/registry.js';
+import type { MaskOps, MaskResult } from '../graph/mask.js';
 import { formatShape, type Dim, type Shape } from '../graph/shape.js';
 import { isSymbolicTensor } from '../graph/symbolic-tensor.js';
 import { positiveInt, type ConfigObject } from './core.js';
@@ -320,6 +321,7 @@ interface CellClass<C extends RNNCell> {
  * (batch, units) or (batch, timesteps, units), optional states; weights in `cell`.
  */
 export abstract class RNN<C extends RNNCell = RNNCell> extends Layer {
+  static override readonly supportsMasking = true;
   readonly cell: C;
   readonly returnSequences: boolean;
   readonly returnState: boolean;
@@ -441,8 +443,27 @@ export abstract class RNN<C extends RNNCell = RNNCell> extends Layer {
     return [output, ...this.cell.stateSize.map((size): Shape => [batch, size])];
   }
 
+  /** The sequence's mask goes on with the output sequence (not with a last output, nor with the states). */
+  override computeMask<M>(masks: Array<M | null>, _ops: MaskOps<M>, _kwargs: CallKwargs): MaskResult<M> {
+    return this.returnSequences ? (masks[0] ?? null) : null;
+  }
+
   override forward(L: Lowering, [x]: PlanTensor[], kwargs: CallKwargs): PlanTensor[] {
     return this.lowerCall(L, x!, kwargs, false);
+  }
+
+  /** The call's mask (the input's, or one passed as `mask`): (batch, timesteps) of float 0/1. */
+  private stepMask(given: unknown, x: PlanTensor): PlanTensor | null {
+    const mask = (Array.isArray(given) ? given[0] : given) as PlanTensor | null | undefined;
+    if (mask === undefined || mask === null) return null;
+    const steps = x.shape[1];
+    if (mask.dtype !== 'float32' || mask.shape.length !== 2 || mask.shape[1] !== steps) {
+      throw new ValueError(
+        `Layer "${this.name}" expects a mask of shape (batch, ${steps ?? 'None'}) holding float32 0/1 (one per timestep of its input ${formatShape(x.shape)}); received a ${mask.dtype} mask of shape ${formatShape(mask.shape)}.`,
+        this.name,
+      );
+    }
+    return mask;
   }
 
   /**
@@ -459,7 +480,6 @@ export abstract class RNN<C extends RNNCell = RNNCell> extends Layer {
       fail(`it takes float32 sequences, but its input is ${x.dtype} (token ids?). Put an Embedding before it to turn ids into vectors.`);
     }
     if (this.stateful) fail('`stateful: true` is not supported (states are not carried between batches); use `stateful: false`.');
-    if (kwargs.mask !== undefined && kwargs.mask !== null) fail('masks (`mask`) are not supported yet; pad sequences and leave the mask out.');
     const training = typeof kwargs.training === 'boolean' ? kwargs.training : L.training;
     if (training && cell.recurrentDropout > 0) {
       fail(`\`recurrentDropout\` (${cell.recurrentDropout}) is not supported in training yet; use \`dropout\` (on the inputs) or set \`recurrentDropout: 0\`.`);
@@ -470,7 +490,7 @@ export abstract class RNN<C extends RNNCell = RNNCell> extends Layer {
     const given = kwargs.initialState;
     const initial = given === undefined || given === null ? [] : ((Array.isArray(given) ? given : [given]) as PlanTensor[]);
     const kind: CellKind = cell instanceof LSTMCell ? 'lstm' : cell instanceof GRUCell ? 'gru' : 'simple_rnn';
-    const { sequence, states } = recurrent(
+    const { output, states } = recurrent(
       L,
       x,
       { kernel: L.weight(cell.kernel!), recurrentKernel: L.weight(cell.recurrentKernel!), bias: cell.bias ? L.weight(cell.bias) : null },
@@ -486,10 +506,11 @@ export abstract class RNN<C extends RNNCell = RNNCell> extends Layer {
         returnSequences: this.returnSequences,
         dropout: training ? cell.dropout : 0,
         seed: cell.seed,
+        mask: this.stepMask(kwargs.mask, x),
+        zeroOutputForMask: this.zeroOutputForMask,
       },
       this.name,
     );
-    const output = this.returnSequences ? sequence! : states[0]!;
     return this.returnState ? [output, ...states] : [output];
   }
 

@@ -65,8 +65,9 @@ export class TracedLayer extends Layer {
   /** Whether a saved layer is a custom layer that carries its trace. */
   static isTracedEntry(entry: SerializedLayer): boolean {
     return (
+      // Strata's own (`strata>Name`) or a Keras custom class supplied in TypeScript (`MyLayers>Name`).
       typeof entry.registered_name === 'string' &&
-      entry.registered_name.startsWith('strata>') &&
+      entry.registered_name.includes('>') &&
       isPlainObject(entry.build_config) &&
       entry.build_config.trace !== undefined
     );

@@ -6,6 +6,7 @@
 import { deserializeLayer } from '../graph/deserialize.js';
 import { TypeError_, ValueError } from '../graph/errors.js';
 import { Layer, isShapeList, type LayerArgs } from '../graph/layer.js';
+import type { MaskOps, MaskResult } from '../graph/mask.js';
 import { camelizeKeys } from '../graph/naming.js';
 import type { CallKwargs } from '../graph/node.js';
 import { registerBuiltin } from '../graph/registry.js';
@@ -56,6 +57,8 @@ export interface TimeDistributedArgs extends LayerArgs {
 export class TimeDistributed extends Layer {
   static readonly className = 'TimeDistributed';
   static override readonly options = ['layer'];
+  /** The mask of the time axis goes on to the output; the inner layer sees single steps and no mask. */
+  static override readonly supportsMasking = true;
   readonly layer: Layer;
 
   constructor(args: TimeDistributedArgs) {
@@ -184,6 +187,8 @@ export interface BidirectionalArgs extends LayerArgs {
 export class Bidirectional extends Layer {
   static readonly className = 'Bidirectional';
   static override readonly options = ['layer', 'mergeMode', 'backwardLayer'];
+  /** Both directions take the sequence's mask (it goes to them in `forward`'s keywords). */
+  static override readonly supportsMasking = true;
   readonly forwardLayer: SequenceLayer;
   readonly backwardLayer: SequenceLayer;
   readonly mergeMode: MergeMode;
@@ -289,6 +294,12 @@ export class Bidirectional extends Layer {
       );
     }
     return forward.map((d, i) => d ?? backward[i] ?? null);
+  }
+
+  /** With full sequences the mask goes on with the output (with each of the two, unmerged); states get none. */
+  override computeMask<M>(masks: Array<M | null>, _ops: MaskOps<M>, _kwargs: CallKwargs): MaskResult<M> {
+    const output = this.returnSequences ? (masks[0] ?? null) : null;
+    return this.mergeMode === null ? [output, output] : output;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[], kwargs: CallKwargs = {}): Shape | Shape[] {

@@ -3,7 +3,9 @@
  * batch hooks run after each chunk of batches the native plan ran in one call (the order and
  * the logs are those of every batch, only delivered a few batches late).
  */
+import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
 import { ValueError } from '../graph/errors.js';
+import type { Functional } from '../graph/functional.js';
 
 export type Logs = Record<string, number>;
 
@@ -15,6 +17,10 @@ export interface TrainingControl {
   /** Saves the current weights (best-weights restoring, checkpoints). */
   snapshotWeights(): Float32Array[];
   restoreWeights(values: Float32Array[]): void;
+  /** The model in training; its host weights and optimizer state are those of the last syncModel(). */
+  readonly model: Functional;
+  /** Copies the live weights and optimizer state onto the model (before saving it). */
+  syncModel(): void;
 }
 
 export interface FitParams {
@@ -222,6 +228,55 @@ export class TerminateOnNaN extends Callback {
       process.stderr.write(`Batch ${batch}: invalid loss, terminating training\n`);
       this.control.stopTraining = true;
     }
+  }
+}
+
+export interface CSVLoggerArgs {
+  separator?: string;
+  /** Add to an existing file (without a second header row) instead of overwriting it. */
+  append?: boolean;
+}
+
+/**
+ * Writes each epoch's logs to a CSV file, as Keras' CSVLogger: a header row `epoch` and the
+ * log keys in sorted order (fixed at the first epoch), then one row per epoch, written
+ * through at the end of each epoch so the file can be followed while training runs.
+ */
+export class CSVLogger extends Callback {
+  private readonly separator: string;
+  private readonly append: boolean;
+  private keys: string[] | null = null;
+  private file: number | null = null;
+  private headerPending = false;
+
+  constructor(
+    readonly filename: string,
+    args: CSVLoggerArgs = {},
+  ) {
+    super();
+    this.separator = args.separator ?? ',';
+    this.append = args.append ?? false;
+  }
+
+  override onTrainBegin(): void {
+    const hasContent = this.append && existsSync(this.filename) && statSync(this.filename).size > 0;
+    this.headerPending = !hasContent;
+    this.file = openSync(this.filename, this.append ? 'a' : 'w');
+  }
+
+  override onEpochEnd(epoch: number, logs: Logs = {}): void {
+    if (this.file === null) return;
+    this.keys ??= Object.keys(logs).sort();
+    const lines: string[] = [];
+    if (this.headerPending) lines.push(['epoch', ...this.keys].join(this.separator));
+    this.headerPending = false;
+    lines.push([String(epoch), ...this.keys.map((k) => (k in logs ? String(logs[k]) : 'NA'))].join(this.separator));
+    writeSync(this.file, `${lines.join('\n')}\n`);
+  }
+
+  override onTrainEnd(): void {
+    if (this.file !== null) closeSync(this.file);
+    this.file = null;
   }
 }
 

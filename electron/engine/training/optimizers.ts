@@ -4,11 +4,15 @@
  */
 import type { ObjectSpec } from '../graph/compile-config.js';
 import { ValueError } from '../graph/errors.js';
+import { scheduleValue } from './schedules.js';
 
 export interface OptimizerSpec {
   className: string;
   kind: number;
+  /** The learning rate, or with a schedule its value at step 0 (the plan then follows the schedule). */
   learningRate: number;
+  /** The learning-rate schedule (a spec from `toSchedule`), or null for a fixed rate. */
+  schedule: ObjectSpec | null;
   /** h0..h3 of the kernel (see native/src/kernels/optimizer.cc). */
   hyper: [number, number, number, number];
   flags: number;
@@ -27,17 +31,16 @@ const num = (v: unknown, d = 0) => (v === null || v === undefined ? d : Number(v
 
 export function optimizerSpec(spec: ObjectSpec): OptimizerSpec {
   const c = spec.config;
+  const schedule = typeof c.learning_rate === 'object' && c.learning_rate !== null ? (c.learning_rate as ObjectSpec) : null;
   const common = {
     className: spec.className,
-    learningRate: num(c.learning_rate, 0.001),
+    learningRate: schedule ? scheduleValue(schedule, 0) : num(c.learning_rate, 0.001),
+    schedule,
     clipnorm: num(c.clipnorm),
     clipvalue: num(c.clipvalue),
     globalClipnorm: num(c.global_clipnorm),
     weightDecay: num(c.weight_decay),
   };
-  if (typeof c.learning_rate === 'object' && c.learning_rate !== null) {
-    throw new ValueError('Learning-rate schedules are given to fit() through a LearningRateScheduler callback for now, not inside the optimizer.');
-  }
   const b = [num(c.beta_1, 0.9), num(c.beta_2, 0.999), num(c.epsilon, 1e-7), 0] as [number, number, number, number];
   switch (spec.className) {
     case 'SGD': {

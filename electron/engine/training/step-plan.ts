@@ -11,14 +11,15 @@
 import type { CompileConfig } from '../graph/compile-config.js';
 import { ValueError } from '../graph/errors.js';
 import type { Functional } from '../graph/functional.js';
-import { uniqueWeights, type Weight } from '../graph/layer.js';
-import type { Dim, DType } from '../graph/shape.js';
+import { isShapeList, uniqueWeights, type Weight } from '../graph/layer.js';
+import type { Dim, DType, Shape } from '../graph/shape.js';
 import { Lowering, perSample } from '../autodiff/lowering.js';
 import { Tape, type PlanTensor } from '../autodiff/tape.js';
 import { PlanBuilder } from '../plan/plan-builder.js';
 import { lossSpec, type LossSpec } from './losses.js';
-import { metricSpec, type MetricSpec } from './metrics.js';
+import { AUC_THRESHOLDS, metricSpec, type MetricSpec } from './metrics.js';
 import { optimizerSpec, type OptimizerSpec } from './optimizers.js';
+import { scheduleKernel } from './schedules.js';
 
 export interface OutputHead {
   name: string;
@@ -37,6 +38,8 @@ export interface OutputHead {
 /** What a plan is for: training (with updates), or only gradients of one batch (checks, tools). */
 export interface StepPlanOptions {
   mode: 'train' | 'gradients';
+  /** The inputs' shapes with the sizes the model leaves open (sequence lengths) fixed to the data's. */
+  inputShapes?: Shape[];
 }
 
 export interface StepPlan {
@@ -54,9 +57,9 @@ export interface StepPlan {
   gradients: { inputs: number[]; weights: Map<Weight, number> };
 }
 
-/** Lowers the model's graph: each layer emits its kernels, in graph order. */
-export function lowerModel(model: Functional, L: Lowering, inputs: PlanTensor[]): PlanTensor[] {
-  return model.forward(L, inputs, {});
+/** Lowers the model's graph: each layer emits its kernels, in graph order; the outputs come with their masks. */
+export function lowerModel(model: Functional, L: Lowering, inputs: PlanTensor[]): { outputs: PlanTensor[]; masks: Array<PlanTensor | null> } {
+  return model.lower(L, inputs, []);
 }
 
 function resolvePerOutput<T>(value: T | T[] | Record<string, T> | null, names: string[], index: number): T | null {
@@ -65,6 +68,8 @@ function resolvePerOutput<T>(value: T | T[] | Record<string, T> | null, names: s
   if (typeof value === 'object' && !('className' in (value as object))) return (value as Record<string, T>)[names[index]!] ?? null;
   return value as T;
 }
+
+const shapeList = (s: Shape | Shape[]): Shape[] => (isShapeList(s) ? s : [s]);
 
 export function buildStepPlan(model: Functional, compiled: CompileConfig, maxBatch: number, seed: number, options: StepPlanOptions = { mode: 'train' }): StepPlan {
   const b = new PlanBuilder(maxBatch);
@@ -85,27 +90,34 @@ export function buildStepPlan(model: Functional, compiled: CompileConfig, maxBat
 
   const inputData = model.inputs.map((t, i) => {
     const name = model.inputNames[i]!;
-    const row = perSample(t.shape, `input "${name}"`);
-    return { name, shape: t.shape, row, train: b.buffer(`train data ${name}`, 0, false, t.dtype), evaluate: b.buffer(`evaluate data ${name}`, 0, false, t.dtype) };
+    const shape = options.inputShapes?.[i] ?? t.shape;
+    const row = perSample(shape, `input "${name}"`);
+    return { name, shape, row, train: b.buffer(`train data ${name}`, 0, false, t.dtype), evaluate: b.buffer(`evaluate data ${name}`, 0, false, t.dtype) };
   });
   const index = { train: b.buffer('train order', 0, false, 'int32'), evaluate: b.buffer('evaluate order', 0, false, 'int32') };
   const sampleWeightData = { train: b.buffer('train sample weights', 0, false), evaluate: b.buffer('evaluate sample weights', 0, false) };
 
   const names = model.outputNames;
-  const heads: OutputHead[] = model.outputs.map((t, i) => {
+  const outputShapes = options.inputShapes ? shapeList(model.computeOutputShape(options.inputShapes)) : model.outputs.map((t) => t.shape);
+  const heads: OutputHead[] = model.outputs.map((_, i) => {
+    const shape = outputShapes[i]!;
     const lossArg = resolvePerOutput(compiled.loss, names, i);
     const loss = lossArg === null ? null : lossSpec(lossArg);
     const weightArg = resolvePerOutput(compiled.lossWeights, names, i);
-    const metricArg = Array.isArray(compiled.metrics) && model.outputs.length > 1
-      ? compiled.metrics.flat()
-      : resolvePerOutput(compiled.metrics as never, names, i);
-    const units = (t.shape[t.shape.length - 1] ?? 1) as number;
+    // Keras: a list of lists gives each output its own; a flat list applies to every output.
+    const metrics = compiled.metrics;
+    const metricArg = Array.isArray(metrics)
+      ? metrics.every(Array.isArray) && model.outputs.length > 1
+        ? (metrics[i] ?? [])
+        : metrics.flat()
+      : resolvePerOutput(metrics as never, names, i);
+    const units = (shape[shape.length - 1] ?? 1) as number;
     const metricNames = metricArg === null ? [] : Array.isArray(metricArg) ? (metricArg as string[]).flat() : [metricArg as string];
-    const row = loss?.sparseTargets ? perSample(t.shape, `output "${names[i]}"`) / units : perSample(t.shape, `output "${names[i]}"`);
+    const row = loss?.sparseTargets ? perSample(shape, `output "${names[i]}"`) / units : perSample(shape, `output "${names[i]}"`);
     const dtype: DType = loss?.sparseTargets ? 'int32' : 'float32';
     return {
       name: names[i]!,
-      shape: t.shape,
+      shape,
       loss,
       lossWeight: typeof weightArg === 'number' ? weightArg : 1,
       metrics: metricNames.map((m) => metricSpec(m, loss, units)),
@@ -114,9 +126,6 @@ export function buildStepPlan(model: Functional, compiled: CompileConfig, maxBat
       prediction: -1,
     };
   });
-  if (heads.every((h) => h.loss === null)) {
-    throw new ValueError(`Model "${model.name}" was compiled without a loss; give compile() a loss to train it.`);
-  }
 
   const random = { seed, stepSlot: scalars.iterations };
 
@@ -142,24 +151,29 @@ export function buildStepPlan(model: Functional, compiled: CompileConfig, maxBat
     return { inputs, targets, sw };
   };
 
-  /** Loss and metric kernels for every head; returns the total-loss gradient targets. */
-  const lossesAndMetrics = (emit: ReturnType<PlanBuilder['program']>['emit'], L: Lowering, outputs: PlanTensor[], targets: Array<number | null>, sw: number, which: 'train' | 'evaluate') => {
+  /**
+   * Loss and metric kernels for every head; returns the total-loss gradient targets. An output
+   * with a mask (a padded sequence) has its loss averaged over the steps the mask keeps, as
+   * Keras 3 does; metrics still count every step.
+   */
+  const lossesAndMetrics = (emit: ReturnType<PlanBuilder['program']>['emit'], L: Lowering, lowered: ReturnType<typeof lowerModel>, targets: Array<number | null>, sw: number, which: 'train' | 'evaluate') => {
     heads.forEach((h, i) => {
-      const out = outputs[i]!;
+      const out = lowered.outputs[i]!;
+      const mask = lowered.masks[i] ?? null;
       const units = (h.shape[h.shape.length - 1] ?? 1) as number;
       const target = targets[i];
       if (h.loss && target !== null && target !== undefined) {
         const slot = b.scalar(`${which} loss ${h.name}`);
         h.slots[which].loss = slot;
         const grad = which === 'train' ? L.gradInto(out) : null;
-        emit('loss', [out.buf, target, sw, grad?.buf ?? -1], [h.loss.kind, units, h.loss.fromLogits ? 1 : 0, slot, grad?.accumulate ? 1 : 0], [h.lossWeight, h.loss.param]);
+        emit('loss', [out.buf, target, sw, grad?.buf ?? -1, mask?.buf ?? -1], [h.loss.kind, units, h.loss.fromLogits ? 1 : 0, slot, grad?.accumulate ? 1 : 0], [h.lossWeight, h.loss.param]);
       }
       h.slots[which].metrics = h.metrics.map((m) => {
-        if (m.kernel === 'confusion') {
-          const slot = b.scalar(`${which} ${m.name} ${h.name} tp`);
-          b.scalar('fp');
-          b.scalar('fn');
-          emit('confusion', [out.buf, target!], [units, slot], [0.5]);
+        if (m.kernel !== 'metric') {
+          const slot = b.scalar(`${which} ${m.name} ${h.name} counts`);
+          for (let c = 1; c < m.counts; c++) b.scalar(`${which} ${m.name} ${h.name} count ${c}`);
+          if (m.kernel === 'confusion') emit('confusion', [out.buf, target!], [units, slot], [0.5]);
+          else emit('auc_counts', [out.buf, target!], [AUC_THRESHOLDS, slot]);
           return slot;
         }
         const slot = b.scalar(`${which} ${m.name} ${h.name}`);
@@ -171,13 +185,18 @@ export function buildStepPlan(model: Functional, compiled: CompileConfig, maxBat
 
   // ---- train -----------------------------------------------------------------------------
   const train = b.program();
+  if (optimizer.schedule && options.mode === 'train') {
+    // First, so that every step of a multi-step native call updates with its own rate.
+    const s = scheduleKernel(optimizer.schedule);
+    train.emit('lr_schedule', [], [s.kind, scalars.iterations, scalars.learningRate, s.flag], s.floats);
+  }
   const tape = new Tape(b);
   for (const [w, t] of weights) if (w.trainable) tape.requireGrad(t);
   const Ltrain = new Lowering(b, train.emit, train.emit, tape, true, weights, random);
   const trainBatch = gather(train.emit, 'train', scalars.trainCursor, true);
   if (options.mode === 'gradients') trainBatch.inputs.forEach((t) => tape.requireGrad(t));
   const trainOut = lowerModel(model, Ltrain, trainBatch.inputs);
-  trainOut.forEach((t) => tape.requireGrad(t));
+  trainOut.outputs.forEach((t) => tape.requireGrad(t));
   lossesAndMetrics(train.emit, Ltrain, trainOut, trainBatch.targets, trainBatch.sw, 'train');
   tape.replay();
   const gradients = {
@@ -221,7 +240,7 @@ export function buildStepPlan(model: Functional, compiled: CompileConfig, maxBat
   const predict = b.program();
   const Lpred = new Lowering(b, predict.emit, null, null, false, weights, random);
   const predBatch = gather(predict.emit, 'evaluate', scalars.evalCursor, false);
-  lowerModel(model, Lpred, predBatch.inputs).forEach((t, i) => {
+  lowerModel(model, Lpred, predBatch.inputs).outputs.forEach((t, i) => {
     heads[i]!.prediction = t.buf;
   });
 

@@ -3,8 +3,10 @@
  * once per model and batch size and kept; weights move between the host and the plan only
  * at the start and end of a call.
  */
-import { ValueError } from '../graph/errors.js';
+import { CompileConfig } from '../graph/compile-config.js';
+import { TypeError_, ValueError } from '../graph/errors.js';
 import type { Functional } from '../graph/functional.js';
+import type { Shape } from '../graph/shape.js';
 import { uniqueWeights, type Weight } from '../graph/layer.js';
 import { NativePlan } from '../plan/native-plan.js';
 import { Random } from '../tensor/random.js';
@@ -20,9 +22,12 @@ import {
   type ArrayData,
   type DataArg,
 } from './data-adapter.js';
+import { countedValue } from './metrics.js';
 import { buildStepPlan, type OutputHead, type StepPlan } from './step-plan.js';
 import { initializeWeights, setWeightValue, weightValue } from './weights.js';
 import { slotInitialValue } from './optimizers.js';
+import { scheduleValue } from './schedules.js';
+import { isSchedule, optimizerState, setOptimizerState } from './optimizer-state.js';
 
 export interface FitOptions {
   batchSize?: number;
@@ -47,50 +52,97 @@ export interface EvaluateOptions {
 interface Accumulator {
   samples: number;
   loss: number;
-  heads: Array<{ loss: number; rows: number; metrics: number[]; confusion: number[][] }>;
+  heads: Array<{ loss: number; rows: number; metrics: number[]; counts: number[][] }>;
 }
 
 /** How many batches one native call runs before callbacks and the progress bar hear of them. */
 const STEPS_PER_CALL = 32;
 
 export class Trainer {
-  private plan: { step: StepPlan; native: NativePlan; batch: number } | null = null;
+  private plan: { step: StepPlan; native: NativePlan; batch: number; shapes: string } | null = null;
   private learningRate: number | null = null;
   private readonly rng: Random;
+  private predictOnly: CompileConfig | null = null;
 
   constructor(
     readonly model: Functional,
     private readonly seed = 1,
   ) {
-    if (!model.compileConfig) {
-      throw new ValueError(`You must call compile() on model "${model.name}" before training or evaluating it.`);
-    }
     this.rng = new Random(seed ^ 0x5eed);
     initializeWeights(model, seed);
   }
 
-  private ensurePlan(batch: number): { step: StepPlan; native: NativePlan } {
-    if (this.plan && this.plan.batch >= batch) return this.plan;
+  /** The model's compile options; an uncompiled model can still predict (Keras allows it). */
+  private compiled(): CompileConfig {
+    return this.model.compileConfig ?? (this.predictOnly ??= new CompileConfig({}, this.model.outputNames));
+  }
+
+  private requireLoss(what: string): void {
+    const config = this.model.compileConfig;
+    if (!config) throw new ValueError(`You must call compile() on model "${this.model.name}" before you ${what} it.`);
+    if (config.loss === null) throw new ValueError(`Model "${this.model.name}" was compiled without a loss; give compile() a loss to ${what} it.`);
+  }
+
+  /**
+   * The model's input shapes with the sizes it leaves open (sequence lengths) taken from the
+   * data, as Keras traces a model again for inputs of a new shape; undefined when none is open.
+   */
+  private inputShapes(xs: ArrayData[]): Shape[] | undefined {
+    if (!this.model.inputs.some((t) => t.shape.slice(1).includes(null))) return undefined;
+    return this.model.inputs.map((t, i) => {
+      if (!t.shape.slice(1).includes(null)) return t.shape;
+      const given = xs[i]!.shape;
+      if (given.length !== t.shape.length || t.shape.some((d, k) => k > 0 && d !== null && d !== given[k])) {
+        throw new ValueError(
+          `Input "${this.model.inputNames[i]}" expects samples of shape (${t.shape.slice(1).map((d) => d ?? 'None').join(', ')}); received data of shape (${given.join(', ')}).`,
+        );
+      }
+      return [null, ...given.slice(1)];
+    });
+  }
+
+  private ensurePlan(batch: number, xs: ArrayData[]): { step: StepPlan; native: NativePlan } {
+    const inputShapes = this.inputShapes(xs);
+    const shapes = JSON.stringify(inputShapes ?? null);
+    if (this.plan && this.plan.batch >= batch && this.plan.shapes === shapes) return this.plan;
     if (this.plan) this.pullWeights();
-    const step = buildStepPlan(this.model, this.model.compileConfig!, batch, this.seed);
+    const step = buildStepPlan(this.model, this.compiled(), batch, this.seed, { mode: 'train', inputShapes });
     const native = new NativePlan(step.builder.spec());
-    this.plan = { step, native, batch };
+    this.plan = { step, native, batch, shapes };
     for (const [w, t] of step.weights) native.write(t.buf, weightValue(w)!);
+    // A model trained before (or loaded from a file) resumes its optimizer where it stopped.
+    const state = optimizerState(this.model);
     const scalars = native.scalars;
-    scalars[step.scalars.learningRate] = this.learningRate ?? step.optimizer.learningRate;
-    scalars[step.scalars.uProduct] = 1;
+    scalars[step.scalars.learningRate] = this.learningRate ?? state?.learningRate ?? step.optimizer.learningRate;
+    scalars[step.scalars.iterations] = state?.iterations ?? 0;
+    scalars[step.scalars.uProduct] = state?.uProduct ?? 1;
     native.scalars = scalars;
     for (const s of step.slots) {
-      const initial = slotInitialValue(this.model.compileConfig!.optimizer, s.name);
-      if (initial !== 0) native.write(s.buf, new Float32Array(s.weight.size).fill(initial));
+      const saved = state?.slots.get(s.weight)?.get(s.name);
+      const initial = slotInitialValue(this.compiled().optimizer, s.name);
+      if (saved) native.write(s.buf, saved);
+      else if (initial !== 0) native.write(s.buf, new Float32Array(s.weight.size).fill(initial));
     }
     return this.plan;
   }
 
-  /** Copies the plan's weights back to the host. */
+  /** Copies the plan's weights and optimizer state back to the host. */
   private pullWeights(): void {
     if (!this.plan) return;
-    for (const [w, t] of this.plan.step.weights) setWeightValue(w, this.plan.native.read(t.buf) as Float32Array);
+    const { step, native } = this.plan;
+    for (const [w, t] of step.weights) setWeightValue(w, native.read(t.buf) as Float32Array);
+    const scalars = native.scalars;
+    const slots = new Map<Weight, Map<string, Float32Array>>();
+    for (const s of step.slots) {
+      if (!slots.has(s.weight)) slots.set(s.weight, new Map());
+      slots.get(s.weight)!.set(s.name, native.read(s.buf) as Float32Array);
+    }
+    setOptimizerState(this.model, {
+      iterations: scalars[step.scalars.iterations]!,
+      learningRate: isSchedule(this.compiled().optimizer.config.learning_rate) ? null : scalars[step.scalars.learningRate]!,
+      uProduct: scalars[step.scalars.uProduct]!,
+      slots,
+    });
   }
 
   private pushWeights(): void {
@@ -100,12 +152,20 @@ export class Trainer {
 
   private control(native: NativePlan, step: StepPlan): TrainingControl {
     const self = this;
+    const schedule = step.optimizer.schedule;
     return {
       stopTraining: false,
+      // With a schedule, Keras' optimizer.learning_rate is the rate of the next step.
       get learningRate() {
-        return native.scalars[step.scalars.learningRate]!;
+        const s = native.scalars;
+        return schedule ? scheduleValue(schedule, s[step.scalars.iterations]!) : s[step.scalars.learningRate]!;
       },
       set learningRate(v: number) {
+        if (schedule) {
+          throw new TypeError_(
+            `The optimizer ${step.optimizer.className} was given a learning-rate schedule (${schedule.className}) as its learning rate, so its learning rate cannot be set (here to ${v}, by a callback such as LearningRateScheduler or ReduceLROnPlateau). Give the optimizer a number as its learning rate to change it from a callback, or drop the callback.`,
+          );
+        }
         const s = native.scalars;
         s[step.scalars.learningRate] = v;
         native.scalars = s;
@@ -113,6 +173,8 @@ export class Trainer {
       },
       snapshotWeights: () => [...step.weights.values()].map((t) => native.read(t.buf) as Float32Array),
       restoreWeights: (values) => [...step.weights.values()].forEach((t, i) => native.write(t.buf, values[i]!)),
+      model: this.model,
+      syncModel: () => this.pullWeights(),
     };
   }
 
@@ -150,12 +212,12 @@ export class Trainer {
   private recordSlots(step: StepPlan, which: 'train' | 'evaluate'): number[] {
     return step.heads.flatMap((h) => [
       h.slots[which].loss,
-      ...h.slots[which].metrics.flatMap((s, k) => (h.metrics[k]!.kernel === 'confusion' ? [s, s + 1, s + 2] : [s])),
+      ...h.slots[which].metrics.flatMap((s, k) => Array.from({ length: h.metrics[k]!.counts }, (_, c) => s + c)),
     ]).filter((s) => s >= 0);
   }
 
   private newAccumulator(step: StepPlan): Accumulator {
-    return { samples: 0, loss: 0, heads: step.heads.map((h) => ({ loss: 0, rows: 0, metrics: h.metrics.map(() => 0), confusion: h.metrics.map(() => [0, 0, 0]) })) };
+    return { samples: 0, loss: 0, heads: step.heads.map((h) => ({ loss: 0, rows: 0, metrics: h.metrics.map(() => 0), counts: h.metrics.map((m) => new Array<number>(m.counts).fill(0)) })) };
   }
 
   /** Adds the recorded values of each step to the accumulator, calling `perStep` with its logs. */
@@ -177,8 +239,8 @@ export class Trainer {
         }
         hacc.rows += rows;
         h.metrics.forEach((m, j) => {
-          if (m.kernel === 'confusion') {
-            for (let c = 0; c < 3; c++) hacc.confusion[j]![c]! += record[k++]!;
+          if (m.reduce !== 'mean') {
+            for (let c = 0; c < m.counts; c++) hacc.counts[j]![c]! += record[k++]!;
           } else {
             hacc.metrics[j]! += record[k++]!;
           }
@@ -198,16 +260,14 @@ export class Trainer {
       h.metrics.forEach((m, j) => {
         const key = `${prefix}${many ? `${h.name}_` : ''}${m.name}`;
         if (m.reduce === 'mean') out[key] = hacc.metrics[j]! / Math.max(hacc.rows, 1);
-        else {
-          const [tp, fp, fn] = hacc.confusion[j]!;
-          out[key] = m.reduce === 'precision' ? tp! / Math.max(tp! + fp!, 1e-7) : tp! / Math.max(tp! + fn!, 1e-7);
-        }
+        else out[key] = countedValue(m, hacc.counts[j]!);
       });
     });
     return out;
   }
 
   fit(x: DataArg, y: DataArg, options: FitOptions = {}): History {
+    this.requireLoss('train');
     const epochs = options.epochs ?? 1;
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer; received ${batchSize}.`);
@@ -228,7 +288,7 @@ export class Trainer {
       ys = splitAt(ys, 0, cut);
       sw = sw ? sw.subarray(0, cut) : null;
     }
-    const { step, native } = this.ensurePlan(batchSize);
+    const { step, native } = this.ensurePlan(batchSize, xs);
     if (options.classWeight) sw = applyClassWeight(sw, ys[0]!, options.classWeight, step.heads[0]!);
     const n = this.load(step, native, 'train', xs, ys, sw);
     if (n === 0) throw new ValueError('fit() received no samples.');
@@ -277,22 +337,45 @@ export class Trainer {
   }
 
   evaluate(x: DataArg, y: DataArg, options: EvaluateOptions = {}): Logs {
+    this.requireLoss('evaluate');
     const batchSize = options.batchSize ?? 32;
-    const { step, native } = this.ensurePlan(batchSize);
-    this.pushWeights();
     const xs = byName(x, this.model.inputNames, 'x');
     const ys = byName(y, this.model.outputNames, 'y');
+    const { step, native } = this.ensurePlan(batchSize, xs);
+    this.pushWeights();
     const sw = options.sampleWeight ? asFloatRows(options.sampleWeight, [null], 'sampleWeight') : null;
     const n = this.load(step, native, 'evaluate', xs, ys, sw);
     return this.runEvaluate(step, native, n, batchSize);
   }
 
+  /**
+   * One optimizer step on all the samples given, as a single batch (Keras' train_on_batch).
+   * Returns the batch's logs, `{ loss, ...metrics }`, where Keras returns the loss or a list
+   * of values. Weights and optimizer state (iterations, slots) carry on as in fit(): a later
+   * fit() or trainOnBatch() continues from this step.
+   */
+  trainOnBatch(x: DataArg, y: DataArg, options: { sampleWeight?: ArrayData; classWeight?: Record<number, number> } = {}): Logs {
+    const history = this.fit(x, y, { ...options, batchSize: this.batchLength(x, 'trainOnBatch'), epochs: 1, shuffle: false, verbose: 0 });
+    return Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, v[0]!]));
+  }
+
+  /** Loss and metrics of all the samples given, as a single batch (Keras' test_on_batch), as logs like trainOnBatch's. */
+  testOnBatch(x: DataArg, y: DataArg, options: { sampleWeight?: ArrayData } = {}): Logs {
+    return this.evaluate(x, y, { ...options, batchSize: this.batchLength(x, 'testOnBatch') });
+  }
+
+  private batchLength(x: DataArg, caller: string): number {
+    const n = sampleCount([{ what: 'input', names: this.model.inputNames, arrays: byName(x, this.model.inputNames, 'x') }]);
+    if (n === 0) throw new ValueError(`${caller}() received no samples.`);
+    return n;
+  }
+
   /** Outputs for every sample, one array per model output. */
   predict(x: DataArg, options: { batchSize?: number } = {}): ArrayData[] {
     const batchSize = options.batchSize ?? 32;
-    const { step, native } = this.ensurePlan(batchSize);
-    this.pushWeights();
     const xs = byName(x, this.model.inputNames, 'x');
+    const { step, native } = this.ensurePlan(batchSize, xs);
+    this.pushWeights();
     const n = this.load(step, native, 'evaluate', xs, null, null);
     const outs = step.heads.map((h) => {
       const rest = h.shape.slice(1) as number[];
@@ -317,7 +400,8 @@ export class Trainer {
     const xs = byName(x, this.model.inputNames, 'x');
     const ys = byName(y, this.model.outputNames, 'y');
     const n = sampleCount([{ what: 'input', names: this.model.inputNames, arrays: xs }]);
-    const step = buildStepPlan(this.model, this.model.compileConfig!, n, this.seed, { mode: 'gradients' });
+    this.requireLoss('compute gradients of');
+    const step = buildStepPlan(this.model, this.compiled(), n, this.seed, { mode: 'gradients', inputShapes: this.inputShapes(xs) });
     const native = new NativePlan(step.builder.spec());
     for (const [w, t] of step.weights) native.write(t.buf, weightValue(w)!);
     this.load(step, native, 'train', xs, ys, null);

@@ -658,42 +658,10 @@ void conv_transpose_bwd(plan::Plan& p, const plan::Instr& in) {
   }
 }
 
-// ---- channels_first <-> channels_last ------------------------------------------------------
-
-// bufs [x, y]; ints [rows, cols, accumulate]: each sample's rows x cols matrix is written
-// transposed (cols x rows). channels_first [C, spatial] -> channels_last is rows = C; its
-// backward is the same kernel with rows and cols swapped, accumulating when asked.
-void channels_transpose(plan::Plan& p, const plan::Instr& in) {
-  const int64_t rows = in.ints[0], cols = in.ints[1];
-  const bool acc = in.ints[2] != 0;
-  const float* x = p.f32(in.bufs[0]);
-  float* y = p.f32(in.bufs[1]);
-  const int64_t per = rows * cols, batch = per > 0 ? p.count(in.bufs[0]) / per : 0;
-  constexpr int64_t kTile = 32;  // tiles keep both the reads and the writes in cache lines
-  const int64_t tiles_r = (rows + kTile - 1) / kTile;
-  for_range(batch * tiles_r, std::max<int64_t>(1, kElementGrain / std::max<int64_t>(kTile * cols, 1)), p.threads,
-            [&](int64_t t0, int64_t t1) {
-              for (int64_t t = t0; t < t1; ++t) {
-                const int64_t n = t / tiles_r, r0 = (t % tiles_r) * kTile, r1 = std::min(rows, r0 + kTile);
-                const float* xs = x + n * per;
-                float* ys = y + n * per;
-                for (int64_t c0 = 0; c0 < cols; c0 += kTile) {
-                  const int64_t c1 = std::min(cols, c0 + kTile);
-                  for (int64_t c = c0; c < c1; ++c) {
-                    float* out = ys + c * rows;
-                    if (acc) for (int64_t r = r0; r < r1; ++r) out[r] += xs[r * cols + c];
-                    else for (int64_t r = r0; r < r1; ++r) out[r] = xs[r * cols + c];
-                  }
-                }
-              }
-            });
-}
-
 STRATA_KERNEL("conv_fwd", conv_fwd);
 STRATA_KERNEL("conv_bwd", conv_bwd);
 STRATA_KERNEL("conv_transpose_fwd", conv_transpose_fwd);
 STRATA_KERNEL("conv_transpose_bwd", conv_transpose_bwd);
-STRATA_KERNEL("channels_transpose", channels_transpose);
 
 }  // namespace
 }  // namespace strata::kernels

@@ -6,6 +6,10 @@
 // losses, each multiplied by its sample weight when there is one ("sum over batch size").
 // The kernel writes that batch loss into a plan scalar and loss_weight * d(batch loss)/d(pred)
 // into the gradient buffer.
+//
+// A mask on the prediction (a sequence output of a masked model: one value per row, 0 for a
+// padded step) weighs each row as Keras 3's apply_mask does: masked rows count for nothing and
+// the mean is over the rows the mask keeps (0 when it keeps none).
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -152,7 +156,7 @@ float row_loss(int64_t kind, const float* p, const float* t, int32_t label, int6
   }
 }
 
-// bufs [pred, target, sample weights or -1, dpred or -1]
+// bufs [pred, target, sample weights or -1, dpred or -1, mask or -1]
 // ints [kind, cols, from logits, scalar slot, accumulate dpred]; floats [loss weight, param]
 // target is int32 class indices (one per row) for the sparse loss, else like pred.
 void loss_fwd_bwd(plan::Plan& p, const plan::Instr& in) {
@@ -165,24 +169,35 @@ void loss_fwd_bwd(plan::Plan& p, const plan::Instr& in) {
   const int32_t* labels = sparse ? p.i32(in.bufs[1]) : nullptr;
   const float* sw = in.bufs[2] >= 0 ? p.f32(in.bufs[2]) : nullptr;
   float* grad = in.bufs[3] >= 0 ? p.f32(in.bufs[3]) : nullptr;
+  const float* mask = in.bufs.size() > 4 && in.bufs[4] >= 0 ? p.f32(in.bufs[4]) : nullptr;
   const int64_t rows = p.count(in.bufs[0]) / n;
+  if (mask && p.count(in.bufs[4]) != rows) {
+    throw std::runtime_error("loss: the prediction's mask holds " + std::to_string(p.count(in.bufs[4])) +
+                             " values but the prediction has " + std::to_string(rows) + " rows");
+  }
+  int64_t counted = rows;
+  if (mask) counted = std::count_if(mask, mask + rows, [](float m) { return m != 0.0f; });
   // Sample weights are per sample; rows per sample > 1 for sequence outputs.
   const int64_t rows_per_sample = p.batch > 0 ? std::max<int64_t>(rows / p.batch, 1) : 1;
   std::vector<float> g(grad && accumulate ? n : 0);
   double sum = 0.0;
   for (int64_t r = 0; r < rows; ++r) {
+    if (mask && mask[r] == 0.0f) {
+      if (grad && !accumulate) std::fill(grad + r * n, grad + (r + 1) * n, 0.0f);
+      continue;
+    }
     const int32_t label = sparse ? labels[r] : 0;
     if (sparse && (label < 0 || label >= n)) {
       throw std::runtime_error("target label " + std::to_string(label) + " at row " + std::to_string(r) +
                                " is outside the model's " + std::to_string(n) + " classes");
     }
     const float w = sw ? sw[r / rows_per_sample] : 1.0f;
-    const float scale = weight * w / static_cast<float>(rows);
+    const float scale = counted > 0 ? weight * w / static_cast<float>(counted) : 0.0f;
     float* gr = grad ? (accumulate ? g.data() : grad + r * n) : nullptr;
     sum += static_cast<double>(w) * row_loss(kind, pred + r * n, target ? target + r * n : nullptr, label, n, logits, param, gr, scale);
     if (grad && accumulate) for (int64_t j = 0; j < n; ++j) grad[r * n + j] += g[j];
   }
-  p.scalars.at(in.ints[3]) = rows > 0 ? sum / static_cast<double>(rows) : 0.0;
+  p.scalars.at(in.ints[3]) = counted > 0 ? sum / static_cast<double>(counted) : 0.0;
 }
 
 STRATA_KERNEL("loss", loss_fwd_bwd);

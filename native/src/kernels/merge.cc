@@ -1,6 +1,7 @@
 // Merge kernels: element-wise merges with broadcasting (Add, Subtract, Multiply, Average,
-// Maximum, Minimum), concatenation along an axis, and the two pieces of Dot — an L2
-// normalization along one axis and a per-sample matrix product. Forward next to backward.
+// Maximum, Minimum), and the L2 normalization along one axis of Dot(normalize=True).
+// Forward next to backward. Concatenate runs on concat_fwd (layout.cc), Dot's product on
+// matmul_fwd (matmul.cc).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -210,48 +211,6 @@ void merge_bwd(plan::Plan& p, const plan::Instr& in) {
   });
 }
 
-// ---- concatenation ------------------------------------------------------------------------
-// Along sample axis a, each input is [outer, chunk_i] with outer = batch x (sizes before a)
-// and chunk_i = size_i(a) x (sizes after a); the output row is the chunks side by side.
-// Copies of raw 32-bit values, so int32 tensors concatenate too.
-
-// bufs [y, x_0, ..., x_{n-1}]; ints [outer per sample, chunk_0, ..., chunk_{n-1}]
-void concat_fwd(plan::Plan& p, const plan::Instr& in) {
-  const int64_t n = static_cast<int64_t>(in.bufs.size()) - 1;
-  int64_t total = 0;
-  for (int64_t i = 0; i < n; ++i) total += in.ints[1 + i];
-  float* y = p.f32(in.bufs[0]);
-  const int64_t rows = p.count(in.bufs[0]) / total;
-  for_rows(rows, total, p.threads, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      float* yr = y + r * total;
-      for (int64_t i = 0; i < n; ++i) {
-        const int64_t chunk = in.ints[1 + i];
-        std::memcpy(yr, p.f32(in.bufs[1 + i]) + r * chunk, static_cast<size_t>(chunk) * sizeof(float));
-        yr += chunk;
-      }
-    }
-  });
-}
-
-// bufs [dy, dx]; ints [outer per sample, total row, offset, chunk, accumulate]
-// One input's gradient: its chunk of every output row.
-void concat_bwd(plan::Plan& p, const plan::Instr& in) {
-  const int64_t total = in.ints[1], offset = in.ints[2], chunk = in.ints[3];
-  const bool acc = in.ints[4] != 0;
-  const float* dy = p.f32(in.bufs[0]);
-  float* dx = p.f32(in.bufs[1]);
-  const int64_t rows = p.count(in.bufs[1]) / chunk;
-  for_rows(rows, chunk, p.threads, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const float* src = dy + r * total + offset;
-      float* dst = dx + r * chunk;
-      if (acc) for (int64_t j = 0; j < chunk; ++j) dst[j] += src[j];
-      else std::memcpy(dst, src, static_cast<size_t>(chunk) * sizeof(float));
-    }
-  });
-}
-
 // ---- L2 normalization along one axis (Dot with normalize=True) ----------------------------
 // Each sample is [A, K, B] with the normalized axis K in the middle (A or B may be 1).
 // Keras 3: y = x * min(rsqrt(sum x^2), 1 / epsilon). The inverse norms (A x B per sample)
@@ -314,103 +273,10 @@ void l2_normalize_bwd(plan::Plan& p, const plan::Instr& in) {
   });
 }
 
-// ---- per-sample matrix product (Dot) ------------------------------------------------------
-// C_s = op(A_s) · op(B_s) for every sample s, op(A) M x K, op(B) K x N (A stored K x M
-// when transA, B stored N x K when transB). Small products (the usual case: a dot per
-// sample) run one sample per task with a single-threaded GEMM; big ones run sample after
-// sample with a GEMM over the whole pool.
-
-template <typename F>
-void per_sample(plan::Plan& p, int64_t batch, int64_t m, int64_t n, int64_t k, F&& gemm) {
-  const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
-  if (flops < 4e6 && batch > 1) {
-    const int64_t grain = std::max<int64_t>(1, static_cast<int64_t>(kElementGrain / std::max(1.0, flops / 2)));
-    for_range(batch, grain, p.threads, [&](int64_t s0, int64_t s1) {
-      for (int64_t s = s0; s < s1; ++s) gemm(s, 1);
-    });
-  } else {
-    for (int64_t s = 0; s < batch; ++s) gemm(s, p.threads);
-  }
-}
-
-// bufs [a, b, c]; ints [M, N, K, transA, transB]
-void batch_matmul_fwd(plan::Plan& p, const plan::Instr& in) {
-  const int64_t m = in.ints[0], n = in.ints[1], k = in.ints[2];
-  const bool ta = in.ints[3] != 0, tb = in.ints[4] != 0;
-  const float* a = p.f32(in.bufs[0]);
-  const float* b = p.f32(in.bufs[1]);
-  float* c = p.f32(in.bufs[2]);
-  const int64_t batch = p.count(in.bufs[2]) / (m * n);
-  if (m == 1 && n == 1) {
-    // One dot product per sample: no GEMM set-up for K multiply-adds.
-    for_rows(batch, k, p.threads, [&](int64_t s0, int64_t s1) {
-      for (int64_t s = s0; s < s1; ++s) {
-        const float* as = a + s * k;
-        const float* bs = b + s * k;
-        float acc = 0.0f;
-        for (int64_t j = 0; j < k; ++j) acc += as[j] * bs[j];
-        c[s] = acc;
-      }
-    });
-    return;
-  }
-  per_sample(p, batch, m, n, k, [&](int64_t s, int threads) {
-    cpu::sgemm(p.isa, threads, ta, tb, m, n, k, 1.0f, a + s * m * k, b + s * k * n, 0.0f, c + s * m * n);
-  });
-}
-
-// bufs [a, b, dc, da or -1, db or -1]; ints [M, N, K, transA, transB, accumulate da, accumulate db]
-//   da = dc · op(B)^T  (stored K x M when transA: op(B) · dc^T)
-//   db = op(A)^T · dc  (stored N x K when transB: dc^T · op(A))
-void batch_matmul_bwd(plan::Plan& p, const plan::Instr& in) {
-  const int64_t m = in.ints[0], n = in.ints[1], k = in.ints[2];
-  const bool ta = in.ints[3] != 0, tb = in.ints[4] != 0;
-  const float beta_a = in.ints[5] != 0 ? 1.0f : 0.0f, beta_b = in.ints[6] != 0 ? 1.0f : 0.0f;
-  const float* a = p.f32(in.bufs[0]);
-  const float* b = p.f32(in.bufs[1]);
-  const float* dc = p.f32(in.bufs[2]);
-  float* da = in.bufs[3] >= 0 ? p.f32(in.bufs[3]) : nullptr;
-  float* db = in.bufs[4] >= 0 ? p.f32(in.bufs[4]) : nullptr;
-  const int64_t batch = p.count(in.bufs[2]) / (m * n);
-  if (m == 1 && n == 1) {
-    for_rows(batch, k, p.threads, [&](int64_t s0, int64_t s1) {
-      for (int64_t s = s0; s < s1; ++s) {
-        const float g = dc[s];
-        const float* as = a + s * k;
-        const float* bs = b + s * k;
-        float* das = da ? da + s * k : nullptr;
-        float* dbs = db ? db + s * k : nullptr;
-        if (das && beta_a != 0.0f) for (int64_t j = 0; j < k; ++j) das[j] += g * bs[j];
-        else if (das) for (int64_t j = 0; j < k; ++j) das[j] = g * bs[j];
-        if (dbs && beta_b != 0.0f) for (int64_t j = 0; j < k; ++j) dbs[j] += g * as[j];
-        else if (dbs) for (int64_t j = 0; j < k; ++j) dbs[j] = g * as[j];
-      }
-    });
-    return;
-  }
-  per_sample(p, batch, m, n, k, [&](int64_t s, int threads) {
-    const float* as = a + s * m * k;
-    const float* bs = b + s * k * n;
-    const float* dcs = dc + s * m * n;
-    if (da) {
-      if (!ta) cpu::sgemm(p.isa, threads, false, !tb, m, k, n, 1.0f, dcs, bs, beta_a, da + s * m * k);
-      else cpu::sgemm(p.isa, threads, tb, true, k, m, n, 1.0f, bs, dcs, beta_a, da + s * m * k);
-    }
-    if (db) {
-      if (!tb) cpu::sgemm(p.isa, threads, !ta, false, k, n, m, 1.0f, as, dcs, beta_b, db + s * k * n);
-      else cpu::sgemm(p.isa, threads, true, ta, n, k, m, 1.0f, dcs, as, beta_b, db + s * k * n);
-    }
-  });
-}
-
 STRATA_KERNEL("merge_fwd", merge_fwd);
 STRATA_KERNEL("merge_bwd", merge_bwd);
-STRATA_KERNEL("concat_fwd", concat_fwd);
-STRATA_KERNEL("concat_bwd", concat_bwd);
 STRATA_KERNEL("l2_normalize_fwd", l2_normalize_fwd);
 STRATA_KERNEL("l2_normalize_bwd", l2_normalize_bwd);
-STRATA_KERNEL("batch_matmul_fwd", batch_matmul_fwd);
-STRATA_KERNEL("batch_matmul_bwd", batch_matmul_bwd);
 
 }  // namespace
 }  // namespace strata::kernels

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <vector>
 
 #include "../plan/plan.h"
 
@@ -89,8 +91,43 @@ void confusion(plan::Plan& p, const plan::Instr& in) {
   p.scalars.at(in.ints[1] + 2) = fn;
 }
 
+// Counts for Keras' AUC at its thresholds t_0 = 0-eps, t_j = j/(T-1), t_{T-1} = 1+eps: how
+// many positive and how many negative entries score above each, then the totals. The host
+// sums them over the epoch and takes the ROC area from them.
+// bufs [pred, target]; ints [thresholds T, first scalar slot] -> scalars [tp x T, fp x T, P, N]
+void auc_counts(plan::Plan& p, const plan::Instr& in) {
+  const int64_t t = in.ints[0], slot = in.ints[1];
+  const float* pred = p.f32(in.bufs[0]);
+  const float* target = p.f32(in.bufs[1]);
+  const int64_t count = p.count(in.bufs[0]);
+  constexpr float kEpsilon = 1e-7f;
+  std::vector<float> thresholds(t);
+  for (int64_t j = 0; j < t; ++j) thresholds[j] = static_cast<float>(j) / static_cast<float>(t - 1);
+  thresholds[0] = -kEpsilon;
+  thresholds[t - 1] = 1.0f + kEpsilon;
+  // above[k]: entries whose score beats exactly the k lowest thresholds (thresholds ascend).
+  std::vector<double> above_pos(t + 1, 0.0), above_neg(t + 1, 0.0);
+  double positives = 0, negatives = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t beaten = std::upper_bound(thresholds.begin(), thresholds.end(), pred[i], std::less_equal<float>()) - thresholds.begin();
+    if (target[i] > 0.5f) { above_pos[beaten] += 1; positives += 1; }
+    else { above_neg[beaten] += 1; negatives += 1; }
+  }
+  // An entry beating k thresholds counts at thresholds 0..k-1: suffix sums give the counts.
+  double tp = 0, fp = 0;
+  for (int64_t j = t - 1; j >= 0; --j) {
+    tp += above_pos[j + 1];
+    fp += above_neg[j + 1];
+    p.scalars.at(slot + j) = tp;
+    p.scalars.at(slot + t + j) = fp;
+  }
+  p.scalars.at(slot + 2 * t) = positives;
+  p.scalars.at(slot + 2 * t + 1) = negatives;
+}
+
 STRATA_KERNEL("metric", metric);
 STRATA_KERNEL("confusion", confusion);
+STRATA_KERNEL("auc_counts", auc_counts);
 
 }  // namespace
 }  // namespace strata::kernels

@@ -1,5 +1,6 @@
 // Pooling: max and average over sliding windows in up to three spatial dimensions, and
-// global pooling (a window that covers the whole input), with their backward passes.
+// global pooling (a window that covers the whole input), with their backward passes; and the
+// masked global average over steps.
 //
 // Layout. Every pooled tensor is seen as [outer, D, H, W, inner]:
 //   channels_last  (N, D, H, W, C): outer = N,     inner = C
@@ -282,8 +283,74 @@ void pool_bwd(plan::Plan& p, const plan::Instr& in) {
   });
 }
 
+// ---- masked global average pooling over steps (GlobalAveragePooling1D with a mask) ---------------
+//
+// x is [B, T, C] (channels_last) or [B, C, T] (channels_first), the mask [B, T]. Each output is
+// the mean over the steps the mask keeps, as Keras computes it: sum(where(mask, x, 0)) /
+// sum(mask), so a sample with no kept step gets 0 / 0 (NaN), and a masked step's value never
+// reaches the output (nor, in backward, gets a gradient).
+
+struct MaskedSteps {
+  int64_t T, C;
+  bool channels_first;
+  explicit MaskedSteps(const plan::Instr& in) : T(in.ints[0]), C(in.ints[1]), channels_first(in.ints[2] != 0) {}
+  int64_t at(int64_t b, int64_t t, int64_t c) const { return channels_first ? (b * C + c) * T + t : (b * T + t) * C + c; }
+  float kept(const float* mask, int64_t b) const {
+    float n = 0.0f;
+    for (int64_t t = 0; t < T; ++t) n += mask[b * T + t] != 0.0f ? 1.0f : 0.0f;
+    return n;
+  }
+};
+
+// bufs [x, mask, y]; ints [steps, channels, channels_first]
+void masked_average_fwd(plan::Plan& p, const plan::Instr& in) {
+  const MaskedSteps g(in);
+  const float* x = p.f32(in.bufs[0]);
+  const float* mask = p.f32(in.bufs[1]);
+  float* y = p.f32(in.bufs[2]);
+  const int64_t batch = p.count(in.bufs[1]) / std::max<int64_t>(g.T, 1);
+  for_rows(batch, g.T * g.C, p.threads, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      float* yb = y + b * g.C;
+      std::fill(yb, yb + g.C, 0.0f);
+      for (int64_t t = 0; t < g.T; ++t) {
+        if (mask[b * g.T + t] == 0.0f) continue;
+        for (int64_t c = 0; c < g.C; ++c) yb[c] += x[g.at(b, t, c)];
+      }
+      const float n = g.kept(mask, b);
+      for (int64_t c = 0; c < g.C; ++c) yb[c] /= n;
+    }
+  });
+}
+
+// bufs [mask, dy, dx]; ints [steps, channels, channels_first, accumulate]
+// dx[b, t, c] = dy[b, c] / kept(b) at kept steps, 0 at masked ones.
+void masked_average_bwd(plan::Plan& p, const plan::Instr& in) {
+  const MaskedSteps g(in);
+  const bool acc = in.ints[3] != 0;
+  const float* mask = p.f32(in.bufs[0]);
+  const float* dy = p.f32(in.bufs[1]);
+  float* dx = p.f32(in.bufs[2]);
+  const int64_t batch = p.count(in.bufs[0]) / std::max<int64_t>(g.T, 1);
+  for_rows(batch, g.T * g.C, p.threads, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const float n = g.kept(mask, b);
+      for (int64_t t = 0; t < g.T; ++t) {
+        const bool keep = mask[b * g.T + t] != 0.0f;
+        for (int64_t c = 0; c < g.C; ++c) {
+          const float v = keep ? dy[b * g.C + c] / n : 0.0f;
+          float& d = dx[g.at(b, t, c)];
+          d = acc ? d + v : v;
+        }
+      }
+    }
+  });
+}
+
 STRATA_KERNEL("pool_fwd", pool_fwd);
 STRATA_KERNEL("pool_bwd", pool_bwd);
+STRATA_KERNEL("masked_average_fwd", masked_average_fwd);
+STRATA_KERNEL("masked_average_bwd", masked_average_bwd);
 
 }  // namespace
 }  // namespace strata::kernels

@@ -29,6 +29,16 @@
 // Rows are counted from the buffers (B = count(Xt) / (T·F)), never from p.batch, so the
 // kernels also run inside TimeDistributed, where the wrapper's time axis is folded into B.
 //
+// Masks (Keras 3's, in backend.rnn): an optional [B, T] buffer, 1 where a step counts. At a
+// step the mask drops, a row's states carry over unchanged (h_s = h_{s-1}, c_s = c_{s-1}), so
+// forward computes the step as usual and then copies the previous state over the new one;
+// backward gives that row's gates no gradient (its dZ row is zero, so no weight or input
+// gradient either) and passes the state gradients to the previous step unchanged. A masked
+// step's output is the previous output: zeros until the row's first kept step, its carried
+// h afterwards (zeros at every masked step with zero_output_for_mask, Bidirectional's choice
+// for full sequences). Without returnSequences the layer's output is then the last output,
+// which can differ from the final state h, so it gets a buffer of its own ([B, U]).
+//
 // Keras' gate layouts (the weights' last axis holds the gate blocks side by side):
 //   SimpleRNN  h = act(x·W + h·R + b)
 //   LSTM       i, f, c~, o:  c = f⊙c' + i⊙act(c~),  h = o⊙act(c)   (i, f, o use rec_act)
@@ -40,6 +50,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "../plan/plan.h"
 #include "activation.h"
@@ -52,6 +63,8 @@ namespace {
 constexpr int64_t kGoBackwards = 1;    // read the input from the last timestep to the first
 constexpr int64_t kReverseOutput = 2;  // write the output sequence in reversed time (Bidirectional)
 constexpr int64_t kResetAfter = 4;     // GRU: reset gate after the recurrent matmul
+constexpr int64_t kZeroOutputForMask = 8;  // masked steps output zeros, not the previous output
+constexpr int64_t kLastOutput = 16;        // the output buffer holds only the last output [B, U]
 
 // ---- activations over spans -------------------------------------------------------------------
 
@@ -137,12 +150,21 @@ void act_grad_span(int64_t act, const float* x, const float* y, const float* dy,
 struct Seq {
   int64_t B = 0, T = 0, F = 0, U = 0, G = 1;
   int64_t act = kTanh, rec = kSigmoid;
-  bool backwards = false, reverse_out = false, reset_after = false;
+  bool backwards = false, reverse_out = false, reset_after = false, zero_output = false, last_only = false;
   float rate = 0.0f;  // input dropout (0 when off)
   uint64_t key = 0;   // its random stream
+  const float* mask = nullptr;       // [B, T] in input time; null when every step counts
+  std::vector<int64_t> first_live;   // per row: the first step the mask keeps (T when none)
   int64_t gu() const { return G * U; }
   int64_t in_time(int64_t s) const { return backwards ? T - 1 - s : s; }
   int64_t out_time(int64_t s) const { return reverse_out ? T - 1 - s : s; }
+  // Whether row b takes step s (processing order) into its state.
+  bool live(int64_t s, int64_t b) const { return !mask || mask[b * T + in_time(s)] != 0.0f; }
+  // Whether output s of row b is its state h_s (else zeros).
+  bool emits(int64_t s, int64_t b) const {
+    if (!mask) return true;
+    return zero_output ? live(s, b) : s >= first_live[static_cast<size_t>(b)];
+  }
   // Dropout scale of feature f of sample b (the same at every timestep).
   float keep(int64_t b, int64_t f) const {
     return uniform(key, static_cast<uint64_t>(b * F + f)) >= rate ? 1.0f / (1.0f - rate) : 0.0f;
@@ -152,7 +174,7 @@ struct Seq {
 float* opt(plan::Plan& p, int32_t id) { return id >= 0 ? p.f32(id) : nullptr; }
 
 // ints [T, F, U, act, rec_act, flags, ...]; dropout attributes at `drop` (seed, salt, step slot), floats [rate].
-Seq seq_of(plan::Plan& p, const plan::Instr& in, int32_t xt_buf, int64_t gates, size_t drop) {
+Seq seq_of(plan::Plan& p, const plan::Instr& in, int32_t xt_buf, int32_t mask_buf, int64_t gates, size_t drop) {
   Seq q;
   q.T = in.ints[0];
   q.F = in.ints[1];
@@ -163,8 +185,17 @@ Seq seq_of(plan::Plan& p, const plan::Instr& in, int32_t xt_buf, int64_t gates, 
   q.backwards = (flags & kGoBackwards) != 0;
   q.reverse_out = (flags & kReverseOutput) != 0;
   q.reset_after = (flags & kResetAfter) != 0;
+  q.zero_output = (flags & kZeroOutputForMask) != 0;
+  q.last_only = (flags & kLastOutput) != 0;
   q.G = gates;
   q.B = q.T * q.F > 0 ? p.count(xt_buf) / (q.T * q.F) : 0;
+  q.mask = opt(p, mask_buf);
+  if (q.mask) {
+    q.first_live.assign(static_cast<size_t>(q.B), q.T);
+    for (int64_t b = 0; b < q.B; ++b)
+      for (int64_t s = 0; s < q.T && q.first_live[static_cast<size_t>(b)] == q.T; ++s)
+        if (q.live(s, b)) q.first_live[static_cast<size_t>(b)] = s;
+  }
   q.rate = in.floats.empty() ? 0.0f : in.floats[0];
   if (q.rate > 0.0f) {
     q.key = stream_key(static_cast<uint64_t>(in.ints[drop]), static_cast<uint64_t>(in.ints[drop + 1]),
@@ -173,7 +204,8 @@ Seq seq_of(plan::Plan& p, const plan::Instr& in, int32_t xt_buf, int64_t gates, 
   return q;
 }
 
-// Forward's buffers: bufs [x, W, R, b, h0, c0, Xt, Z, A, Hs, Cs, aux, work, y_seq, hT, cT]
+// Forward's buffers: bufs [x, W, R, b, h0, c0, Xt, Z, A, Hs, Cs, aux, work, y, hT, cT, mask]
+// (y: the output sequence, or with kLastOutput the last output; mask or -1)
 struct FwdBufs {
   const float *x, *w, *r, *bias, *h0, *c0;
   float *xt, *z, *a, *hs, *cs, *aux, *work, *y, *ht, *ct;
@@ -198,7 +230,7 @@ struct Grads {
   bool acc_dc0() const { return acc & 32; }
 };
 
-// Backward's buffers: bufs [W, R, Xt, Z, A, Hs, Cs, aux, work, dy_seq, dhT, dcT, dx, dW, dR, db, dh0, dc0]
+// Backward's buffers: bufs [W, R, Xt, Z, A, Hs, Cs, aux, work, dy, dhT, dcT, dx, dW, dR, db, dh0, dc0, mask]
 struct BwdBufs {
   const float *w, *r;
   float *xt, *z, *a, *hs, *cs, *aux, *work;
@@ -291,14 +323,22 @@ void initial_state(const Seq& q, const float* given, float* slot0) {
   else std::fill(slot0, slot0 + n, 0.0f);
 }
 
-// y[b, out_time(s), :] = Hs[s+1, b, :]; hT = Hs[T]; cT = Cs[T].
+// Output s of row b: Hs[s+1, b, :], or zeros where the mask says so (see emits).
+void write_output(const Seq& q, const float* hs, int64_t s, int64_t b, float* dst) {
+  if (q.emits(s, b)) std::memcpy(dst, hs + (s + 1) * q.B * q.U + b * q.U, static_cast<size_t>(q.U) * sizeof(float));
+  else std::fill(dst, dst + q.U, 0.0f);
+}
+
+// y[b, out_time(s), :] = output s (with kLastOutput y[b, :] = output T-1); hT = Hs[T]; cT = Cs[T].
 void write_outputs(plan::Plan& p, const Seq& q, const float* hs, const float* cs, float* y, float* h_last, float* c_last) {
   const int64_t bu = q.B * q.U;
-  if (y) {
+  if (y && q.last_only) {
+    for (int64_t b = 0; b < q.B; ++b) write_output(q, hs, q.T - 1, b, y + b * q.U);
+  } else if (y) {
     for_rows(q.T * q.B, q.U, p.threads, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         const int64_t s = r / q.B, b = r % q.B;
-        std::memcpy(y + (b * q.T + q.out_time(s)) * q.U, hs + (s + 1) * bu + b * q.U, static_cast<size_t>(q.U) * sizeof(float));
+        write_output(q, hs, s, b, y + (b * q.T + q.out_time(s)) * q.U);
       }
     });
   }
@@ -306,15 +346,39 @@ void write_outputs(plan::Plan& p, const Seq& q, const float* hs, const float* cs
   if (c_last && cs) std::memcpy(c_last, cs + q.T * bu, static_cast<size_t>(bu) * sizeof(float));
 }
 
-// dh for row b at step s: what came from step s+1 plus what the output sequence sent to h_s.
+// dh for row b at step s: what came from step s+1 plus what the outputs sent to h_s.
 void step_grad(const Seq& q, const float* dhn, const float* dys, int64_t s, int64_t b, float* dh) {
   const float* from_next = dhn + b * q.U;
-  if (dys) {
-    const float* from_out = dys + (b * q.T + q.out_time(s)) * q.U;
+  const float* from_out = nullptr;
+  if (dys && q.emits(s, b)) {
+    if (!q.last_only) from_out = dys + (b * q.T + q.out_time(s)) * q.U;
+    else if (s == q.T - 1) from_out = dys + b * q.U;
+  }
+  if (from_out) {
     for (int64_t j = 0; j < q.U; ++j) dh[j] = from_next[j] + from_out[j];
   } else {
     std::memcpy(dh, from_next, static_cast<size_t>(q.U) * sizeof(float));
   }
+}
+
+// Forward, after step s of row b: a row the mask drops keeps its previous state (Hs or Cs).
+void carry_if_masked(const Seq& q, int64_t s, int64_t b, const float* prev, float* next) {
+  if (!q.live(s, b)) std::memcpy(next + b * q.U, prev + b * q.U, static_cast<size_t>(q.U) * sizeof(float));
+}
+
+// Backward through step s of row b, before its gates: a dropped step gives the gates no
+// gradient (z_row, G·U values, becomes zero) and passes dh to the previous state; a kept step
+// with a mask clears its row of dh_prev, which the recurrent GEMM then adds to (beta 1).
+// Returns whether the step was kept.
+bool enter_step_grad(const Seq& q, int64_t s, int64_t b, float* z_row, const float* dh, float* dh_prev) {
+  if (!q.mask) return true;
+  const bool kept = q.live(s, b);
+  if (kept) std::fill(dh_prev, dh_prev + q.U, 0.0f);
+  else {
+    std::fill(z_row, z_row + q.gu(), 0.0f);
+    std::memcpy(dh_prev, dh, static_cast<size_t>(q.U) * sizeof(float));
+  }
+  return kept;
 }
 
 // After the walk through time: dW, the input bias gradient, and dx (from dZ = the input side).
@@ -350,7 +414,7 @@ void input_side_grads(plan::Plan& p, const Seq& q, const float* w, float* xt, co
 // bufs as FwdBufs (c0, A, Cs, aux, cT: -1); ints [T, F, U, act, 0, flags, seed, salt, step slot]; floats [dropout]
 void simple_rnn_fwd(plan::Plan& p, const plan::Instr& in) {
   const FwdBufs f = fwd_bufs(p, in);
-  const Seq q = seq_of(p, in, in.bufs[6], 1, 6);
+  const Seq q = seq_of(p, in, in.bufs[6], in.bufs[16], 1, 6);
   const int64_t bu = q.B * q.U, u = q.U;
   project_inputs(p, q, f.x, f.w, f.bias, f.xt, f.z);
   initial_state(q, f.h0, f.hs);
@@ -359,7 +423,10 @@ void simple_rnn_fwd(plan::Plan& p, const plan::Instr& in) {
     const float* hp = f.hs + s * bu;
     float* hn = f.hs + (s + 1) * bu;
     if (s > 0 || f.h0) gemm(p, false, false, q.B, u, u, hp, u, f.r, u, 1.0f, zs, u);
-    per_row(p, q, [&](int64_t b) { act_span(q.act, zs + b * u, hn + b * u, u); });
+    per_row(p, q, [&](int64_t b) {
+      act_span(q.act, zs + b * u, hn + b * u, u);
+      carry_if_masked(q, s, b, hp, hn);
+    });
   }
   write_outputs(p, q, f.hs, nullptr, f.y, f.ht, nullptr);
 }
@@ -368,7 +435,7 @@ void simple_rnn_fwd(plan::Plan& p, const plan::Instr& in) {
 // ints [T, F, U, act, 0, flags, accumulate bits, seed, salt, step slot]; floats [dropout]
 void simple_rnn_bwd(plan::Plan& p, const plan::Instr& in) {
   BwdBufs k = bwd_bufs(p, in);
-  const Seq q = seq_of(p, in, in.bufs[2], 1, 7);
+  const Seq q = seq_of(p, in, in.bufs[2], in.bufs[18], 1, 7);
   const int64_t bu = q.B * q.U, u = q.U;
   float* dhn = k.work;       // gradient reaching h_s from step s+1
   float* dh = k.work + bu;   // ... plus from the output sequence
@@ -378,9 +445,10 @@ void simple_rnn_bwd(plan::Plan& p, const plan::Instr& in) {
     const float* hn = k.hs + (s + 1) * bu;
     per_row(p, q, [&](int64_t b) {
       step_grad(q, dhn, k.dys, s, b, dh + b * u);
-      act_grad_span(q.act, zs + b * u, hn + b * u, dh + b * u, zs + b * u, u);
+      if (enter_step_grad(q, s, b, zs + b * u, dh + b * u, dhn + b * u))
+        act_grad_span(q.act, zs + b * u, hn + b * u, dh + b * u, zs + b * u, u);
     });
-    gemm(p, false, true, q.B, u, u, zs, u, k.r, u, 0.0f, dhn, u);
+    gemm(p, false, true, q.B, u, u, zs, u, k.r, u, q.mask ? 1.0f : 0.0f, dhn, u);
   }
   if (k.g.dh0) add_or_set(k.g.dh0, dhn, bu, k.g.acc_dh0());
   if (k.g.dr) gemm(p, true, false, u, u, q.T * q.B, k.hs, u, k.z, u, k.g.acc_dr() ? 1.0f : 0.0f, k.g.dr, u);
@@ -393,7 +461,7 @@ void simple_rnn_bwd(plan::Plan& p, const plan::Instr& in) {
 // bufs as FwdBufs (aux: -1); ints [T, F, U, act, rec_act, flags, seed, salt, step slot]; floats [dropout]
 void lstm_fwd(plan::Plan& p, const plan::Instr& in) {
   const FwdBufs f = fwd_bufs(p, in);
-  const Seq q = seq_of(p, in, in.bufs[6], 4, 6);
+  const Seq q = seq_of(p, in, in.bufs[6], in.bufs[16], 4, 6);
   const int64_t bu = q.B * q.U, u = q.U, gu = q.gu();
   project_inputs(p, q, f.x, f.w, f.bias, f.xt, f.z);
   initial_state(q, f.h0, f.hs);
@@ -421,6 +489,8 @@ void lstm_fwd(plan::Plan& p, const plan::Instr& in) {
       const float* tc = a + 4 * u;
       float* h = hn + b * u;
       for (int64_t j = 0; j < u; ++j) h[j] = og[j] * tc[j];
+      carry_if_masked(q, s, b, hp, hn);
+      carry_if_masked(q, s, b, f.cs + s * bu, f.cs + (s + 1) * bu);
     });
   }
   write_outputs(p, q, f.hs, f.cs, f.y, f.ht, f.ct);
@@ -430,7 +500,7 @@ void lstm_fwd(plan::Plan& p, const plan::Instr& in) {
 // ints [T, F, U, act, rec_act, flags, accumulate bits, seed, salt, step slot]; floats [dropout]
 void lstm_bwd(plan::Plan& p, const plan::Instr& in) {
   BwdBufs k = bwd_bufs(p, in);
-  const Seq q = seq_of(p, in, in.bufs[2], 4, 7);
+  const Seq q = seq_of(p, in, in.bufs[2], in.bufs[18], 4, 7);
   const int64_t bu = q.B * q.U, u = q.U, gu = q.gu();
   float* dhn = k.work;           // gradient reaching h_s from step s+1
   float* dcn = k.work + bu;      // gradient reaching c_s from step s+1
@@ -450,6 +520,8 @@ void lstm_bwd(plan::Plan& p, const plan::Instr& in) {
       float* da = das + b * gu;
       float* dc = dcn + b * u;
       step_grad(q, dhn, k.dys, s, b, dh);
+      // A dropped step also leaves dc (the gradient reaching c_s) as it is.
+      if (!enter_step_grad(q, s, b, zs + b * gu, dh, dhn + b * u)) return;
       // h = o ⊙ act(c): to o, and through act(c) to c (on top of what c's future sent).
       // (the f slot of dA holds dh ⊙ o until the loop below overwrites it)
       for (int64_t j = 0; j < u; ++j) {
@@ -469,7 +541,7 @@ void lstm_bwd(plan::Plan& p, const plan::Instr& in) {
       act_grad_span(q.act, z + 2 * u, cand, da + 2 * u, z + 2 * u, u);
       act_grad_span(q.rec, z + 3 * u, og, da + 3 * u, z + 3 * u, u);
     });
-    gemm(p, false, true, q.B, u, gu, zs, gu, k.r, gu, 0.0f, dhn, u);
+    gemm(p, false, true, q.B, u, gu, zs, gu, k.r, gu, q.mask ? 1.0f : 0.0f, dhn, u);
   }
   if (k.g.dh0) add_or_set(k.g.dh0, dhn, bu, k.g.acc_dh0());
   if (k.g.dc0) add_or_set(k.g.dc0, dcn, bu, k.g.acc_dc0());
@@ -484,7 +556,7 @@ void lstm_bwd(plan::Plan& p, const plan::Instr& in) {
 // ints [T, F, U, act, rec_act, flags, seed, salt, step slot]; floats [dropout]
 void gru_fwd(plan::Plan& p, const plan::Instr& in) {
   const FwdBufs f = fwd_bufs(p, in);
-  const Seq q = seq_of(p, in, in.bufs[6], 3, 6);
+  const Seq q = seq_of(p, in, in.bufs[6], in.bufs[16], 3, 6);
   const int64_t bu = q.B * q.U, u = q.U, gu = q.gu();
   // With reset_after the bias is [2, 3U]: the input half goes into Z, the recurrent half below.
   project_inputs(p, q, f.x, f.w, f.bias, f.xt, f.z);
@@ -535,6 +607,7 @@ void gru_fwd(plan::Plan& p, const plan::Instr& in) {
       const float *zg = a, *hh = a + 2 * u, *h = hp + b * u;
       float* out = hn + b * u;
       for (int64_t j = 0; j < u; ++j) out[j] = zg[j] * h[j] + (1.0f - zg[j]) * hh[j];
+      carry_if_masked(q, s, b, hp, hn);
     });
   }
   write_outputs(p, q, f.hs, nullptr, f.y, f.ht, nullptr);
@@ -544,7 +617,7 @@ void gru_fwd(plan::Plan& p, const plan::Instr& in) {
 // ints [T, F, U, act, rec_act, flags, accumulate bits, seed, salt, step slot]; floats [dropout]
 void gru_bwd(plan::Plan& p, const plan::Instr& in) {
   BwdBufs k = bwd_bufs(p, in);
-  const Seq q = seq_of(p, in, in.bufs[2], 3, 7);
+  const Seq q = seq_of(p, in, in.bufs[2], in.bufs[18], 3, 7);
   const int64_t bu = q.B * q.U, u = q.U, gu = q.gu();
   const int64_t rows = q.T * q.B;
   float* dhn = k.work;           // gradient reaching h_s from step s+1
@@ -565,6 +638,11 @@ void gru_bwd(plan::Plan& p, const plan::Instr& in) {
       float* dh = dhs + b * u;
       float* next = dhn + b * u;
       step_grad(q, dhn, k.dys, s, b, dh);
+      if (!enter_step_grad(q, s, b, z, dh, next)) {
+        // The GEMMs below add nothing for this row (its dZ is zero) once M_h's is zero too.
+        if (q.reset_after) std::fill(aux + b * u, aux + (b + 1) * u, 0.0f);
+        return;
+      }
       for (int64_t j = 0; j < u; ++j) {
         da[j] = dh[j] * (h[j] - hh[j]);
         da[2 * u + j] = dh[j] * (1.0f - zg[j]);

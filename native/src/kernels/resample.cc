@@ -1,5 +1,6 @@
 // Kernels that move values around without weights: nearest and bilinear upsampling, zero
-// padding and cropping, and axis permutation. Each forward sits next to its backward.
+// padding and cropping. Each forward sits next to its backward. (Axis permutations are
+// the transpose of layout.cc.)
 //
 // Spatial kernels see a tensor as [outer, D, H, W, inner] (see pooling.cc):
 //   channels_last  (N, D, H, W, C): outer = N,     inner = C
@@ -7,8 +8,8 @@
 // and 1D/2D data as 3D data with leading sizes of 1. `outer` comes from the buffer's
 // current element count, so the last, smaller batch of an epoch needs no other plan.
 //
-// The copies move raw 32-bit values, so they also serve int32 tensors (Permute or
-// ZeroPadding of indices); only backward passes do arithmetic.
+// The copies move raw 32-bit values, so they also serve int32 tensors (ZeroPadding
+// of indices); only backward passes do arithmetic.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -262,53 +263,6 @@ void crop_bwd(plan::Plan& p, const plan::Instr& in) {
   embed(p, b, p.f32(in.bufs[0]), p.f32(in.bufs[1]), outer_of(p, in.bufs[0], b), in.ints[10] != 0);
 }
 
-// ---- permutation of the axes of each sample (Permute, channels_first Flatten, Dot) ---------
-// y[j_0, ..., j_{r-1}] = x[i] with i_{perm[k]} = j_k. The backward of a transpose is the
-// transpose by the inverse permutation, so one kernel serves both (with `accumulate` for
-// backward). Tasks own output rows (the last output axis): writes are contiguous, reads
-// stride through x (the stride of input axis perm[r-1]).
-
-// bufs [x, y]; ints [rank, dims of x (rank), perm (rank), accumulate]
-void transpose(plan::Plan& p, const plan::Instr& in) {
-  const int64_t rank = in.ints[0];
-  const int64_t* dims = in.ints.data() + 1;
-  const int64_t* perm = in.ints.data() + 1 + rank;
-  const bool acc = in.ints[1 + 2 * rank] != 0;
-  const float* x = p.f32(in.bufs[0]);
-  float* y = p.f32(in.bufs[1]);
-  std::vector<int64_t> in_stride(rank), out_dims(rank), out_stride(rank);  // out_stride: input stride of output axis k
-  int64_t sample = 1;
-  for (int64_t k = rank - 1; k >= 0; --k) {
-    in_stride[k] = sample;
-    sample *= dims[k];
-  }
-  for (int64_t k = 0; k < rank; ++k) {
-    out_dims[k] = dims[perm[k]];
-    out_stride[k] = in_stride[perm[k]];
-  }
-  const int64_t inner = out_dims[rank - 1], step = out_stride[rank - 1];
-  const int64_t rows_per_sample = sample / inner;
-  const int64_t batch = p.count(in.bufs[0]) / sample;
-  for_rows(batch * rows_per_sample, inner, p.threads, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      int64_t rem = r % rows_per_sample, off = (r / rows_per_sample) * sample;
-      for (int64_t k = rank - 2; k >= 0; --k) {
-        off += (rem % out_dims[k]) * out_stride[k];
-        rem /= out_dims[k];
-      }
-      const float* src = x + off;
-      float* dst = y + r * inner;
-      if (step == 1) {
-        put(dst, src, inner, acc);
-      } else if (acc) {
-        for (int64_t j = 0; j < inner; ++j) dst[j] += src[j * step];
-      } else {
-        for (int64_t j = 0; j < inner; ++j) dst[j] = src[j * step];
-      }
-    }
-  });
-}
-
 STRATA_KERNEL("upsample_nearest_fwd", upsample_nearest_fwd);
 STRATA_KERNEL("upsample_nearest_bwd", upsample_nearest_bwd);
 STRATA_KERNEL("upsample_bilinear_fwd", upsample_bilinear_fwd);
@@ -317,7 +271,6 @@ STRATA_KERNEL("zero_pad_fwd", zero_pad_fwd);
 STRATA_KERNEL("zero_pad_bwd", zero_pad_bwd);
 STRATA_KERNEL("crop_fwd", crop_fwd);
 STRATA_KERNEL("crop_bwd", crop_bwd);
-STRATA_KERNEL("transpose", transpose);
 
 }  // namespace
 }  // namespace strata::kernels

@@ -18,6 +18,7 @@ import type { PlanBuilder } from '../../plan/plan-builder.js';
 import type { Lowering } from '../lowering.js';
 import type { GradTarget, PlanTensor } from '../tape.js';
 import { ACTIVATION_CODES, NEEDS_INPUT } from './activation-codes.js';
+import { transpose } from './reshape.js';
 
 /**
  * How convolutions run (see native/src/kernels/conv.cc). Kernels of at most `tiledWeights`
@@ -245,27 +246,12 @@ export function depthwiseConv(
 
 /** Moves each sample's first (after batch) axis last: channels_first → channels_last. */
 export function channelsLast(L: Lowering, x: PlanTensor, name: string): PlanTensor {
-  const [batch, channels, ...spatial] = x.shape;
-  return transposeOp(L, x, [batch ?? null, ...spatial, channels!], channels as number, name);
+  const rank = x.shape.length - 1;
+  return transpose(L, x, [...Array.from({ length: rank - 1 }, (_, k) => k + 1), 0], name);
 }
 
 /** Moves each sample's last axis first: channels_last → channels_first. */
 export function channelsFirst(L: Lowering, x: PlanTensor, name: string): PlanTensor {
-  const channels = x.shape[x.shape.length - 1]!;
-  return transposeOp(L, x, [x.shape[0] ?? null, channels, ...x.shape.slice(1, -1)], (x.shape.slice(1) as number[]).reduce((a, b) => a * b, 1) / channels, name);
-}
-
-/** Each sample seen as a rows x cols matrix, transposed (native channels_transpose). */
-function transposeOp(L: Lowering, x: PlanTensor, shape: Dim[], rows: number, name: string): PlanTensor {
-  const per = (x.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
-  const cols = per / rows;
-  const y = L.tensor(name, shape, x.dtype);
-  L.forward('channels_transpose', [x.buf, y.buf], [rows, cols, 0]);
-  L.record([x], [y], () => {
-    const dy = L.gradOf(y);
-    const dx = L.gradInto(x);
-    if (dy === null || !dx) return;
-    L.backward('channels_transpose', [dy, dx.buf], [cols, rows, dx.accumulate ? 1 : 0]);
-  });
-  return y;
+  const rank = x.shape.length - 1;
+  return transpose(L, x, [rank - 1, ...Array.from({ length: rank - 1 }, (_, k) => k)], name);
 }

@@ -1,7 +1,8 @@
 /**
- * Emitters for the element-wise, broadcasting, reduction and data-movement kernels of
- * native/src/kernels/elementwise.cc: what a custom layer's traced ops lower to (see
- * trace-lowering.ts), and what the activation and normalization layers build on.
+ * Emitters for the element-wise, broadcasting, reduction, matrix-product and data-movement
+ * kernels (native/src/kernels/{unary,binary,reduce,softmax,matmul,layout}.cc): what a custom
+ * layer's traced ops lower to (see trace-lowering.ts), and what the activation,
+ * normalization, merge and reshaping layers build on.
  *
  * These work on `Arr`s: a plan tensor with its sizes, where the batch may sit on any axis and
  * may be merged with other positions by a reshape. A negative size -f means "f times the
@@ -152,7 +153,7 @@ export function broadcastDims(L: Lowering, a: readonly number[], b: readonly num
 
 export type BinaryOp = 'add' | 'subtract' | 'multiply' | 'divide' | 'maximum' | 'minimum' | 'pow' | 'prelu';
 
-/** Op codes shared with elementwise.cc. */
+/** Op codes shared with binary.cc. */
 const BINARY: Record<BinaryOp, number> = { add: 0, subtract: 1, multiply: 2, divide: 3, maximum: 4, minimum: 5, pow: 6, prelu: 7 };
 
 /**
@@ -170,7 +171,7 @@ function checkGradLayout(L: Lowering, x: Arr | number, out: readonly number[], w
   });
 }
 
-/** `a op b` with NumPy broadcasting (ew_binary_fwd / ew_binary_bwd); a number operand is a constant. */
+/** `a op b` with NumPy broadcasting (binary_fwd / binary_bwd); a number operand is a constant. */
 export function binary(L: Lowering, op: BinaryOp, a: Arr | number, b: Arr | number, name: string): Arr {
   const ad = typeof a === 'number' ? [] : a.dims;
   const bd = typeof b === 'number' ? [] : b.dims;
@@ -183,14 +184,14 @@ export function binary(L: Lowering, op: BinaryOp, a: Arr | number, b: Arr | numb
   const floats = [typeof a === 'number' ? a : 0, typeof b === 'number' ? b : 0];
   const abuf = typeof a === 'number' ? -1 : a.t.buf;
   const bbuf = typeof b === 'number' ? -1 : b.t.buf;
-  L.forward('ew_binary_fwd', [abuf, bbuf, y.t.buf], ints, floats);
+  L.forward('binary_fwd', [abuf, bbuf, y.t.buf], ints, floats);
   L.record([typeof a === 'number' ? null : a.t, typeof b === 'number' ? null : b.t], [y.t], () => {
     const dy = L.gradOf(y.t);
     if (dy === null) return;
     const da = typeof a === 'number' ? null : L.gradInto(a.t);
     const db = typeof b === 'number' ? null : L.gradInto(b.t);
     if (!da && !db) return;
-    L.backward('ew_binary_bwd', [abuf, bbuf, y.t.buf, dy, da?.buf ?? -1, db?.buf ?? -1], [...ints, da?.accumulate ? 1 : 0, db?.accumulate ? 1 : 0], floats);
+    L.backward('binary_bwd', [abuf, bbuf, y.t.buf, dy, da?.buf ?? -1, db?.buf ?? -1], [...ints, da?.accumulate ? 1 : 0, db?.accumulate ? 1 : 0], floats);
   });
   return y;
 }
@@ -216,15 +217,15 @@ const UNARY: Record<UnaryOp, number> = {
   relu: 0, sigmoid: 1, tanh: 2, exp: 3, log: 4, sqrt: 5, square: 6, abs: 7, negative: 8, relu_ext: 9, elu: 10, leaky_relu: 11,
 };
 
-/** An element-wise function (ew_unary_fwd / ew_unary_bwd). */
+/** An element-wise function (unary_fwd / unary_bwd). */
 export function unary(L: Lowering, op: UnaryOp, x: Arr, name: string, params: number[] = []): Arr {
   const y = alloc(L, `${name}/output`, x.dims, 'float32', x.t.shape);
-  L.forward('ew_unary_fwd', [x.t.buf, y.t.buf], [UNARY[op]], params);
+  L.forward('unary_fwd', [x.t.buf, y.t.buf], [UNARY[op]], params);
   L.record([x.t], [y.t], () => {
     const dy = L.gradOf(y.t);
     const dx = L.gradInto(x.t);
     if (dy === null || !dx) return;
-    L.backward('ew_unary_bwd', [x.t.buf, y.t.buf, dy, dx.buf], [UNARY[op], dx.accumulate ? 1 : 0], params);
+    L.backward('unary_bwd', [x.t.buf, y.t.buf, dy, dx.buf], [UNARY[op], dx.accumulate ? 1 : 0], params);
   });
   return y;
 }
@@ -234,39 +235,39 @@ export function unary(L: Lowering, op: UnaryOp, x: Arr, name: string, params: nu
 export type ReduceKind = 'sum' | 'mean' | 'max' | 'min';
 const REDUCE: Record<ReduceKind, number> = { sum: 0, mean: 1, max: 2, min: 3 };
 
-/** Sum / mean / max / min over the given (resolved) axes (ew_reduce_fwd / ew_reduce_bwd). */
+/** Sum / mean / max / min over the given (resolved) axes (reduce_fwd / reduce_bwd). */
 export function reduce(L: Lowering, kind: ReduceKind, x: Arr, axes: number[], keepdims: boolean, name: string): Arr {
   const kept = x.dims.map((d, i) => (axes.includes(i) ? 1 : d));
   const dims = keepdims ? kept : x.dims.filter((_, i) => !axes.includes(i));
   const y = alloc(L, `${name}/output`, dims);
   const ints = [REDUCE[kind], x.dims.length, ...x.dims, ...kept];
-  L.forward('ew_reduce_fwd', [x.t.buf, y.t.buf], ints);
+  L.forward('reduce_fwd', [x.t.buf, y.t.buf], ints);
   L.record([x.t], [y.t], () => {
     const dy = L.gradOf(y.t);
     const dx = L.gradInto(x.t);
     if (dy === null || !dx) return;
-    L.backward('ew_reduce_bwd', [x.t.buf, y.t.buf, dy, dx.buf], [...ints, dx.accumulate ? 1 : 0]);
+    L.backward('reduce_bwd', [x.t.buf, y.t.buf, dy, dx.buf], [...ints, dx.accumulate ? 1 : 0]);
   });
   return y;
 }
 
-/** Softmax (or log-softmax) over the adjacent axes [begin, end) (ew_softmax_fwd / ew_softmax_bwd). */
+/** Softmax (or log-softmax) over the adjacent axes [begin, end) (softmax_fwd / softmax_bwd). */
 export function softmax(L: Lowering, x: Arr, begin: number, end: number, log: boolean, name: string): Arr {
   const y = alloc(L, `${name}/output`, x.dims, 'float32', x.t.shape);
   const ints = [sizeProduct(x.dims.slice(0, begin)), sizeProduct(x.dims.slice(begin, end)), sizeProduct(x.dims.slice(end)), log ? 1 : 0];
-  L.forward('ew_softmax_fwd', [x.t.buf, y.t.buf], ints);
+  L.forward('softmax_fwd', [x.t.buf, y.t.buf], ints);
   L.record([x.t], [y.t], () => {
     const dy = L.gradOf(y.t);
     const dx = L.gradInto(x.t);
     if (dy === null || !dx) return;
-    L.backward('ew_softmax_bwd', [y.t.buf, dy, dx.buf], [...ints, dx.accumulate ? 1 : 0]);
+    L.backward('softmax_bwd', [y.t.buf, dy, dx.buf], [...ints, dx.accumulate ? 1 : 0]);
   });
   return y;
 }
 
 // ---- matrix product --------------------------------------------------------------------------
 
-/** NumPy's matmul: batch axes broadcast, a 1-D operand is a vector (ew_matmul_fwd / ew_matmul_bwd). */
+/** NumPy's matmul: batch axes broadcast, a 1-D operand is a vector. */
 export function matmul(L: Lowering, a: Arr, b: Arr, name: string): Arr {
   const ad = a.dims.length === 1 ? [1, a.dims[0]!] : a.dims;
   const bd = b.dims.length === 1 ? [b.dims[0]!, 1] : b.dims;
@@ -282,17 +283,25 @@ export function matmul(L: Lowering, a: Arr, b: Arr, name: string): Arr {
   checkGradLayout(L, a, [...batch, m, k], name);
   checkGradLayout(L, b, [...batch, k, n], name);
   const y = alloc(L, `${name}/output`, out);
-  const ints = [m, n, k, nb, ...batch, ...align(ad.slice(0, -2), nb), ...align(bd.slice(0, -2), nb)];
-  L.forward('ew_matmul_fwd', [a.t.buf, b.t.buf, y.t.buf], ints);
-  L.record([a.t, b.t], [y.t], () => {
-    const dy = L.gradOf(y.t);
-    if (dy === null) return;
-    const da = L.gradInto(a.t);
-    const db = L.gradInto(b.t);
-    if (!da && !db) return;
-    L.backward('ew_matmul_bwd', [a.t.buf, b.t.buf, dy, da?.buf ?? -1, db?.buf ?? -1], [...ints, da?.accumulate ? 1 : 0, db?.accumulate ? 1 : 0]);
-  });
+  matmulKernel(L, a.t, b.t, y.t, [m, n, k, 0, 0, nb, ...batch, ...align(ad.slice(0, -2), nb), ...align(bd.slice(0, -2), nb)]);
   return y;
+}
+
+/**
+ * y = op(a) · op(b) over batch axes (matmul_fwd / matmul_bwd), and its backward. ints:
+ * [M, N, K, transA, transB, batch rank, batch sizes of y, of a, of b]; a transposed operand
+ * is stored the other way round (a K x M, b N x K).
+ */
+export function matmulKernel(L: Lowering, a: PlanTensor, b: PlanTensor, y: PlanTensor, ints: number[]): void {
+  L.forward('matmul_fwd', [a.buf, b.buf, y.buf], ints);
+  L.record([a, b], [y], () => {
+    const dy = L.gradOf(y);
+    if (dy === null) return;
+    const da = L.gradInto(a);
+    const db = L.gradInto(b);
+    if (!da && !db) return;
+    L.backward('matmul_bwd', [a.buf, b.buf, dy, da?.buf ?? -1, db?.buf ?? -1], [...ints, da?.accumulate ? 1 : 0, db?.accumulate ? 1 : 0]);
+  });
 }
 
 // ---- data movement -----------------------------------------------------------------------------
@@ -303,14 +312,14 @@ export function transpose(L: Lowering, x: Arr, perm: number[], name: string): Ar
   const dims = perm.map((p) => x.dims[p]!);
   const y = alloc(L, `${name}/output`, dims, x.t.dtype);
   const rank = perm.length;
-  L.forward('ew_transpose', [x.t.buf, y.t.buf], [rank, ...x.dims, ...perm, 0]);
+  L.forward('transpose', [x.t.buf, y.t.buf], [rank, ...x.dims, ...perm, 0]);
   L.record([x.t], [y.t], () => {
     const dy = L.gradOf(y.t);
     const dx = L.gradInto(x.t);
     if (dy === null || !dx) return;
     const inverse = new Array<number>(rank);
     perm.forEach((p, i) => (inverse[p] = i));
-    L.backward('ew_transpose', [dy, dx.buf], [rank, ...dims, ...inverse, dx.accumulate ? 1 : 0]);
+    L.backward('transpose', [dy, dx.buf], [rank, ...dims, ...inverse, dx.accumulate ? 1 : 0]);
   });
   return y;
 }
@@ -327,17 +336,17 @@ export function slice(L: Lowering, x: Arr, begin: number[], sizes: number[], nam
   if (dims.every((d, i) => d === x.dims[i])) return x;
   const y = alloc(L, `${name}/output`, dims, x.t.dtype);
   const ints = [x.dims.length, ...x.dims, ...begin, ...dims];
-  L.forward('ew_slice_fwd', [x.t.buf, y.t.buf], ints);
+  L.forward('slice_fwd', [x.t.buf, y.t.buf], ints);
   L.record([x.t], [y.t], () => {
     const dy = L.gradOf(y.t);
     const dx = L.gradInto(x.t);
     if (dy === null || !dx) return;
-    L.backward('ew_slice_bwd', [dy, dx.buf], [...ints, dx.accumulate ? 1 : 0]);
+    L.backward('slice_bwd', [dy, dx.buf], [...ints, dx.accumulate ? 1 : 0]);
   });
   return y;
 }
 
-/** Joins values along an axis (ew_concat_fwd / ew_concat_bwd); the other sizes must agree. */
+/** Joins values along an axis (concat_fwd / concat_bwd); the other sizes must agree. */
 export function concat(L: Lowering, xs: Arr[], axis: number, name: string): Arr {
   if (xs.length === 1) return xs[0]!;
   const first = xs[0]!.dims;
@@ -352,7 +361,7 @@ export function concat(L: Lowering, xs: Arr[], axis: number, name: string): Arr 
   dims[axis] = sizes.reduce((s, d) => s + d, 0);
   const y = alloc(L, `${name}/output`, dims, xs[0]!.t.dtype);
   const ints = [sizeProduct(first.slice(0, axis)), sizeProduct(first.slice(axis + 1)), xs.length, ...sizes];
-  L.forward('ew_concat_fwd', [...xs.map((x) => x.t.buf), y.t.buf], ints);
+  L.forward('concat_fwd', [...xs.map((x) => x.t.buf), y.t.buf], ints);
   L.record(
     xs.map((x) => x.t),
     [y.t],
@@ -361,16 +370,16 @@ export function concat(L: Lowering, xs: Arr[], axis: number, name: string): Arr 
       if (dy === null) return;
       const targets = xs.map((x) => L.gradInto(x.t));
       if (targets.every((t) => !t)) return;
-      L.backward('ew_concat_bwd', [dy, ...targets.map((t) => t?.buf ?? -1)], [...ints, ...targets.map((t) => (t?.accumulate ? 1 : 0))]);
+      L.backward('concat_bwd', [dy, ...targets.map((t) => t?.buf ?? -1)], [...ints, ...targets.map((t) => (t?.accumulate ? 1 : 0))]);
     },
   );
   return y;
 }
 
-/** A constant filled with one value, rewritten each step (ew_fill). */
+/** A constant filled with one value, rewritten each step (fill). */
 export function fill(L: Lowering, dims: number[], value: number, dtype: DType, name: string): Arr {
   const y = alloc(L, `${name}/output`, dims, dtype);
-  L.forward('ew_fill', [y.t.buf], [dtype === 'int32' ? 1 : 0], [value]);
+  L.forward('fill', [y.t.buf], [dtype === 'int32' ? 1 : 0], [value]);
   return y;
 }
 
@@ -378,6 +387,6 @@ export function fill(L: Lowering, dims: number[], value: number, dtype: DType, n
 export function cast(L: Lowering, x: Arr, dtype: DType, name: string): Arr {
   if (x.t.dtype === dtype) return x;
   const y = alloc(L, `${name}/output`, x.dims, dtype, x.t.shape);
-  L.forward('ew_cast', [x.t.buf, y.t.buf], [dtype === 'int32' ? 1 : 0]);
+  L.forward('cast', [x.t.buf, y.t.buf], [dtype === 'int32' ? 1 : 0]);
   return y;
 }

@@ -2,6 +2,7 @@ import { ValueError } from '../../graph/errors.js';
 import type { Dim } from '../../graph/shape.js';
 import type { Lowering } from '../lowering.js';
 import type { PlanTensor } from '../tape.js';
+import { arr, concat, matmulKernel } from './elementwise.js';
 import { transpose } from './reshape.js';
 
 /** Operation codes shared with native/src/kernels/merge.cc. */
@@ -79,23 +80,8 @@ export function concatenate(L: Lowering, xs: PlanTensor[], axis: number, outShap
       name,
     );
   }
-  const sample = (x: PlanTensor) => x.shape.slice(1) as number[];
-  const outer = product(sample(xs[0]!).slice(0, axis - 1));
-  const chunks = xs.map((x) => product(sample(x).slice(axis - 1)));
-  const total = chunks.reduce((a, b) => a + b, 0);
-  const y = L.tensor(`${name}/output`, outShape);
-  L.forward('concat_fwd', [y.buf, ...xs.map((x) => x.buf)], [outer, ...chunks]);
-  L.record(xs, [y], () => {
-    const dy = L.gradOf(y);
-    if (dy === null) return;
-    let offset = 0;
-    xs.forEach((x, i) => {
-      const dx = L.gradInto(x);
-      if (dx) L.backward('concat_bwd', [dy, dx.buf], [outer, total, offset, chunks[i]!, dx.accumulate ? 1 : 0]);
-      offset += chunks[i]!;
-    });
-  });
-  return y;
+  const y = concat(L, xs.map((x) => arr(L, x)), axis, name);
+  return { ...y.t, shape: outShape };
 }
 
 /** Keras 3's `normalize(x, axis)`: `x * min(rsqrt(sum(x²)), 1 / epsilon)` along a sample axis (native l2_normalize_fwd / _bwd). */
@@ -119,7 +105,7 @@ export function l2Normalize(L: Lowering, x: PlanTensor, axis: number, name: stri
  * Keras' Dot: per-sample contraction of `a` along `axes[0]` with `b` along `axes[1]` (full-
  * rank axes, ≥ 1), optionally of L2-normalized inputs. The output holds a's free axes then
  * b's, as Keras' batch_dot orders them. It is one per-sample matrix product
- * (native batch_matmul_fwd / _bwd) when the contracted axis is the first or last of each
+ * (native matmul_fwd / _bwd) when the contracted axis is the first or last of each
  * sample; otherwise that input is transposed first.
  */
 export function dot(L: Lowering, a: PlanTensor, b: PlanTensor, axes: [number, number], normalize: boolean, outShape: Dim[], name: string): PlanTensor {
@@ -151,17 +137,8 @@ export function dot(L: Lowering, a: PlanTensor, b: PlanTensor, axes: [number, nu
   // b stored K x N (contracted axis first), or N x K (last: transposed).
   const transB = sb.before > 1;
   const n = transB ? sb.before : sb.after;
-  const ints = [m, n, k, transA ? 1 : 0, transB ? 1 : 0];
   const y = L.tensor(`${name}/output`, outShape);
-  L.forward('batch_matmul_fwd', [a.buf, b.buf, y.buf], ints);
-  const [A, B] = [a, b];
-  L.record([A, B], [y], () => {
-    const dy = L.gradOf(y);
-    if (dy === null) return;
-    const da = L.gradInto(A);
-    const db = L.gradInto(B);
-    if (!da && !db) return;
-    L.backward('batch_matmul_bwd', [A.buf, B.buf, dy, da?.buf ?? -1, db?.buf ?? -1], [...ints, da?.accumulate ? 1 : 0, db?.accumulate ? 1 : 0]);
-  });
+  // One product per sample: the batch is the only batch axis of a, b and y.
+  matmulKernel(L, a, b, y, [m, n, k, transA ? 1 : 0, transB ? 1 : 0, 1, -1, -1, -1]);
   return y;
 }

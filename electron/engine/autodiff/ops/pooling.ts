@@ -71,3 +71,30 @@ export function globalPool(L: Lowering, x: PlanTensor, mode: 'max' | 'average', 
   const { spatial } = spatialLayout(x.shape, dataFormat);
   return pool(L, x, { mode, poolSize: spatial, strides: [1, 1, 1], padding: 'valid', dataFormat }, outShape, name);
 }
+
+/**
+ * The mean over the steps of a (batch, steps, channels) input (channels first: (batch,
+ * channels, steps)) that the (batch, steps) mask keeps (native masked_average_fwd / _bwd):
+ * Keras' GlobalAveragePooling1D on a masked sequence. A sample with no kept step gets NaN, as
+ * in Keras (0 / 0).
+ */
+export function maskedStepAverage(L: Lowering, x: PlanTensor, mask: PlanTensor, dataFormat: DataFormat, outShape: Dim[], name: string): PlanTensor {
+  const channelsFirst = dataFormat === 'channels_first';
+  const [steps, channels] = (channelsFirst ? [x.shape[2], x.shape[1]] : [x.shape[1], x.shape[2]]) as [number, number];
+  if (mask.shape.length !== 2 || mask.shape[1] !== steps) {
+    throw new ValueError(
+      `Layer "${name}" expects a mask of shape (batch, ${steps}) for its input of shape (${x.shape.map((d) => d ?? 'None').join(', ')}); received a mask of shape (${mask.shape.map((d) => d ?? 'None').join(', ')}).`,
+      name,
+    );
+  }
+  const ints = [steps, channels, channelsFirst ? 1 : 0];
+  const y = L.tensor(`${name}/output`, outShape);
+  L.forward('masked_average_fwd', [x.buf, mask.buf, y.buf], ints);
+  L.record([x], [y], () => {
+    const dy = L.gradOf(y);
+    const dx = L.gradInto(x);
+    if (dy === null || !dx) return;
+    L.backward('masked_average_bwd', [mask.buf, dy, dx.buf], [...ints, dx.accumulate ? 1 : 0]);
+  });
+  return y;
+}

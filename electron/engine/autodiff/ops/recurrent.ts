@@ -14,6 +14,8 @@ const WORK: Record<CellKind, number> = { simple_rnn: 2, lstm: 7, gru: 5 };
 const GO_BACKWARDS = 1;
 const REVERSE_OUTPUT = 2;
 const RESET_AFTER = 4;
+const ZERO_OUTPUT_FOR_MASK = 8;
+const LAST_OUTPUT = 16;
 
 export interface RecurrentOptions {
   cell: CellKind;
@@ -31,6 +33,10 @@ export interface RecurrentOptions {
   /** Input dropout (one mask per sample and feature for all timesteps); 0 for none, as at inference. */
   dropout: number;
   seed: number | null;
+  /** Which timesteps count, (batch, timesteps) of 0/1; a dropped step leaves the states as they were. */
+  mask: PlanTensor | null;
+  /** With a mask: masked steps output zeros rather than the previous output. */
+  zeroOutputForMask: boolean;
 }
 
 export interface RecurrentWeights {
@@ -40,9 +46,9 @@ export interface RecurrentWeights {
 }
 
 export interface RecurrentResult {
-  /** (batch, timesteps, units), when `returnSequences`. */
-  sequence: PlanTensor | null;
-  /** The final states in Keras' order: [h] or, for LSTM, [h, c]. h is also the last output. */
+  /** The output sequence (batch, timesteps, units) with `returnSequences`, else the last output (batch, units). */
+  output: PlanTensor;
+  /** The final states in Keras' order: [h] or, for LSTM, [h, c]. Without a mask h is also the last output. */
   states: PlanTensor[];
 }
 
@@ -50,7 +56,9 @@ export interface RecurrentResult {
  * A whole recurrent layer over a (batch, timesteps, features) sequence in one forward kernel
  * call and one backward-through-time call. See native/src/kernels/recurrent.cc for the
  * buffers: the time-major input copy, the gates' pre-activations and every state are kept
- * for backward (and reused in place by it).
+ * for backward (and reused in place by it). With a mask and without `returnSequences` the
+ * last output (zeros for a sample whose steps are all masked) gets its own buffer; otherwise
+ * it is the final h.
  */
 export function recurrent(
   L: Lowering,
@@ -66,7 +74,10 @@ export function recurrent(
   const gates = GATES[o.cell];
   const lstm = o.cell === 'lstm';
   const gru = o.cell === 'gru';
-  const flags = (o.goBackwards ? GO_BACKWARDS : 0) | (o.reverseOutput ? REVERSE_OUTPUT : 0) | (gru && o.resetAfter ? RESET_AFTER : 0);
+  const lastOutput = o.mask !== null && !o.returnSequences;
+  const flags =
+    (o.goBackwards ? GO_BACKWARDS : 0) | (o.reverseOutput ? REVERSE_OUTPUT : 0) | (gru && o.resetAfter ? RESET_AFTER : 0) |
+    (o.zeroOutputForMask ? ZERO_OUTPUT_FOR_MASK : 0) | (lastOutput ? LAST_OUTPUT : 0);
   const codes = [ACTIVATION_CODES[o.activation], o.cell === 'simple_rnn' ? 0 : ACTIVATION_CODES[o.recurrentActivation]];
   const dropout = o.dropout > 0 ? o.dropout : 0;
   const random = [o.seed ?? L.random.seed, dropout > 0 ? L.nextSalt() : 0, L.random.stepSlot];
@@ -81,7 +92,7 @@ export function recurrent(
   const aux = gru ? L.tensor(`${name}/candidate recurrent part`, [null, steps, u]) : null;
   const work = L.tensor(`${name}/work`, [null, WORK[o.cell] * u]);
 
-  const sequence = o.returnSequences ? L.tensor(`${name}/output`, [null, steps, u]) : null;
+  const y = o.returnSequences ? L.tensor(`${name}/output`, [null, steps, u]) : lastOutput ? L.tensor(`${name}/output`, [null, u]) : null;
   const h = L.tensor(`${name}/h`, [null, u]);
   const c = lstm ? L.tensor(`${name}/c`, [null, u]) : null;
   const [h0, c0] = initialStates;
@@ -89,14 +100,14 @@ export function recurrent(
   L.forward(
     `${o.cell}_fwd`,
     [x.buf, w.kernel.buf, w.recurrentKernel.buf, w.bias?.buf ?? -1, h0?.buf ?? -1, c0?.buf ?? -1,
-      xt.buf, z.buf, a?.buf ?? -1, hs.buf, cs?.buf ?? -1, aux?.buf ?? -1, work.buf, sequence?.buf ?? -1, h.buf, c?.buf ?? -1],
+      xt.buf, z.buf, a?.buf ?? -1, hs.buf, cs?.buf ?? -1, aux?.buf ?? -1, work.buf, y?.buf ?? -1, h.buf, c?.buf ?? -1, o.mask?.buf ?? -1],
     [steps, features, u, ...codes, flags, ...random],
     [dropout],
   );
 
-  const outputs = [...(sequence ? [sequence] : []), h, ...(c ? [c] : [])];
+  const outputs = [...(y ? [y] : []), h, ...(c ? [c] : [])];
   L.record([x, w.kernel, w.recurrentKernel, w.bias, h0, c0], outputs, () => {
-    const dys = sequence ? L.gradOf(sequence) : null;
+    const dys = y ? L.gradOf(y) : null;
     const dh = L.gradOf(h);
     const dc = c ? L.gradOf(c) : null;
     if (dys === null && dh === null && dc === null) return;
@@ -107,12 +118,12 @@ export function recurrent(
     L.backward(
       `${o.cell}_bwd`,
       [w.kernel.buf, w.recurrentKernel.buf, xt.buf, z.buf, a?.buf ?? -1, hs.buf, cs?.buf ?? -1, aux?.buf ?? -1, work.buf,
-        dys ?? -1, dh ?? -1, dc ?? -1, ...targets.map((t) => t?.buf ?? -1)],
+        dys ?? -1, dh ?? -1, dc ?? -1, ...targets.map((t) => t?.buf ?? -1), o.mask?.buf ?? -1],
       [steps, features, u, ...codes, flags, accumulate, ...random],
       [dropout],
     );
   });
-  return { sequence, states: c ? [h, c] : [h] };
+  return { output: y ?? h, states: c ? [h, c] : [h] };
 }
 
 export type MergeModeName = 'concat' | 'sum' | 'mul' | 'ave';

@@ -2,6 +2,7 @@ import { ValueError } from '../../graph/errors.js';
 import type { Dim } from '../../graph/shape.js';
 import type { Lowering } from '../lowering.js';
 import type { PlanTensor } from '../tape.js';
+import { arr, transpose as transposeArr } from './elementwise.js';
 import { spatialLayout, type DataFormat } from './pooling.js';
 
 function three(values: number[], fill: number): number[] {
@@ -92,18 +93,6 @@ export function crop(L: Lowering, x: PlanTensor, cropping: number[][], dataForma
  */
 export function transpose(L: Lowering, x: PlanTensor, perm: number[], name: string): PlanTensor {
   const dims = x.shape.slice(1) as number[];
-  const outShape: Dim[] = [x.shape[0] ?? null, ...perm.map((p) => dims[p]!)];
-  if (perm.every((p, k) => p === k)) return { buf: x.buf, shape: outShape, dtype: x.dtype };
-  const inverse = new Array<number>(perm.length);
-  perm.forEach((p, k) => (inverse[p] = k));
-  const outDims = perm.map((p) => dims[p]!);
-  const y = L.tensor(`${name}/output`, outShape, x.dtype);
-  L.forward('transpose', [x.buf, y.buf], [dims.length, ...dims, ...perm, 0]);
-  L.record([x], [y], () => {
-    const dy = L.gradOf(y);
-    const dx = L.gradInto(x);
-    if (dy === null || !dx) return;
-    L.backward('transpose', [dy, dx.buf], [outDims.length, ...outDims, ...inverse, dx.accumulate ? 1 : 0]);
-  });
-  return y;
+  const y = transposeArr(L, arr(L, x), [0, ...perm.map((p) => p + 1)], name);
+  return { ...y.t, shape: [x.shape[0] ?? null, ...perm.map((p) => dims[p]!)] };
 }

@@ -17,7 +17,7 @@ import type { Layer } from '../../graph/layer.js';
 import type { CallKwargs } from '../../graph/node.js';
 import type { DType, Shape } from '../../graph/shape.js';
 import { getOp, type Attrs, type OperandInfo } from '../../ops/table.js';
-import { LAYER_STEP, ownWeightsOf, savedTrace, type TraceRef } from '../../ops/trace.js';
+import { LAYER_STEP, constDtype, ownWeightsOf, savedTrace, type TraceRef } from '../../ops/trace.js';
 import type { Lowering } from '../lowering.js';
 import type { PlanTensor } from '../tape.js';
 import * as E from './elementwise.js';
@@ -31,10 +31,6 @@ interface Val {
 
 /** A JS number operand: a constant. */
 type Operand = Val | number;
-
-function constDtype(value: number): DType {
-  return Number.isInteger(value) && Math.abs(value) <= 2147483647 ? 'int32' : 'float32';
-}
 
 function info(o: Operand): OperandInfo {
   return typeof o === 'number' ? { shape: [], dtype: constDtype(o), weak: true } : { shape: o.shape, dtype: o.dtype, weak: false };

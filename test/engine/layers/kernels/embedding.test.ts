@@ -106,7 +106,7 @@ describe('Embedding kernels', () => {
     expect(model.inputs[0]!.dtype).toBe('int32');
   });
 
-  it('maskZero builds no mask in training steps yet (index 0 is looked up like any other)', () => {
+  it('maskZero looks index 0 up like any other index (the mask goes alongside the vectors)', () => {
     const { trainer } = embeddingModel(4, 3, [3], { maskZero: true });
     const table = trainer.weights()[0]!;
     const out = trainer.predict({ shape: [1, 3], data: Int32Array.from([0, 2, 0]) })[0]!;

@@ -208,7 +208,7 @@ describe('dropout, errors and training', () => {
     }
   });
 
-  it('says what is not supported yet: recurrentDropout in training, stateful, masks', () => {
+  it('says what is not supported yet: recurrentDropout in training, stateful, softmax cells', () => {
     const train = (make: (x: SymbolicTensor) => SymbolicTensor) => {
       resetNames();
       const x = Input({ shape: [3, 2], batchSize: 2 });
