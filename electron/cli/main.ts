@@ -98,10 +98,10 @@ export function mainHelp(): string {
   // All sections share one text column.
   const start = column([...commands, ...common, ...global]);
   return [
-    `strata ${version()}: inspect and draw Keras-style model files.`,
+    `strata ${version()}: inspect, draw, train and convert Keras-style models.`,
     '',
     'Usage:',
-    '  strata <command> <model.ts> [options]',
+    '  strata <command> <model> [options]',
     '  strata help [command]',
     '',
     'Commands:',

@@ -99,7 +99,7 @@ describe('strata usage errors (exit 2)', { timeout: 120_000 }, () => {
     [['--bogus'], /unknown option "--bogus"/],
     [['summary', `${MODELS}/mnist.ts`, '--bogus'], /unknown option "--bogus" for "strata summary"/],
     [['plot', `${MODELS}/mnist.ts`, '--json'], /unknown option "--json" for "strata plot"/],
-    [['summary'], /needs <model\.ts>/],
+    [['summary'], /needs <model>/],
     [['summary', 'a.ts', 'b.ts'], /unexpected argument "b\.ts"/],
     [['plot', `${MODELS}/mnist.ts`, '-o'], /option "--output" needs a value/],
     [['plot', `${MODELS}/mnist.ts`, '--rankdir', 'BT'], /--rankdir must be TB or LR/],

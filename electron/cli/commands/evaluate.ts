@@ -12,11 +12,11 @@ export const evaluateCommand: CommandSpec = {
     "Loads the model (a saved .keras file, or a model file with its initial weights) and runs Keras' evaluate() on the dataset's test split (or --split train), with the loss and metrics of the model's compile() options.",
   arguments: [{ name: '<model>', description: 'a saved model (.keras) or a model file (.ts)' }],
   options: [
-    CUSTOM_LAYERS_OPTION,
     DATA_OPTION,
     SPLIT_OPTION,
     BATCH_SIZE_OPTION,
     { name: 'json', type: 'boolean', description: 'print {"loss", "accuracy", …} as one JSON object' },
+    CUSTOM_LAYERS_OPTION,
   ],
   examples: ['strata evaluate runs/mnist/model.keras --data mnist', 'strata evaluate model.keras --data iris --split train --json'],
   modelFileArgument: 0,

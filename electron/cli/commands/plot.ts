@@ -1,4 +1,4 @@
-/** `strata plot <model.ts> -o model.svg`: the model graph drawn as Keras' plot_model draws it. */
+/** `strata plot <model> -o model.svg`: the model graph drawn as Keras' plot_model draws it. */
 import { basename, extname, resolve } from 'node:path';
 import { graphToSvg, type RankDir } from '../../../shared/graph/index.js';
 import { modelToGraph } from '../../host/model-graph/index.js';
@@ -14,14 +14,14 @@ export const plotCommand: CommandSpec = {
   summary: "draw the model's graph as an SVG picture, as Keras' plot_model does",
   description:
     'Evaluates the model file and draws one box per layer (name and class; a nested model is one box) with arrows along the data flow, in layers from the inputs to the outputs. The file is written atomically: a reader sees the old picture or the new one, never a part.',
-  arguments: [{ name: '<model.ts>', description: 'a model file whose default export is a model' }],
+  arguments: [{ name: '<model>', description: 'a model file (.ts) whose default export is a model, or a saved model (.keras, .h5, TensorFlow.js model.json)' }],
   options: [
-    CUSTOM_LAYERS_OPTION,
     { name: 'output', short: 'o', type: 'string', value: 'file.svg', description: 'where to write the SVG (default: the model file name with .svg, in the current folder)' },
     { name: 'show-shapes', type: 'boolean', description: "show each layer's input and output shapes" },
     { name: 'show-layer-names', type: 'boolean', description: 'show layer names above class names (the default)' },
     { name: 'no-show-layer-names', type: 'boolean', description: 'show class names only' },
     { name: 'rankdir', type: 'string', value: 'TB|LR', description: 'direction of the flow: TB top to bottom (default), LR left to right' },
+    CUSTOM_LAYERS_OPTION,
   ],
   examples: ['strata plot examples/seeds/toy_resnet.ts -o resnet.svg --show-shapes', 'strata plot model.ts --rankdir LR'],
   modelFileArgument: 0,

@@ -1,4 +1,4 @@
-/** `strata summary <model.ts> [--json]`: the Keras summary table of a model file. */
+/** `strata summary <model> [--json]`: the Keras summary table of a model file or saved model. */
 import { formatSummary, summarize } from '../../engine/graph/summary.js';
 import { layerOutputShape } from '../../host/model-graph/index.js';
 import type { CommandSpec } from '../command.js';
@@ -26,16 +26,16 @@ export const summaryCommand: CommandSpec = {
   name: 'summary',
   summary: 'print the Keras summary table of a model file',
   description:
-    'Evaluates the model file (in a sandbox, as the studio does) and prints the table Keras prints for model.summary(): each layer with its type, output shape, parameter count and, for models that are not a plain chain, the layers it is connected to.',
-  arguments: [{ name: '<model.ts>', description: 'a model file whose default export is a model' }],
+    'Evaluates the model file (in a sandbox, as the studio does) or reads the saved model, and prints the table Keras prints for model.summary(): each layer with its type, output shape, parameter count and, for models that are not a plain chain, the layers it is connected to.',
+  arguments: [{ name: '<model>', description: 'a model file (.ts) whose default export is a model, or a saved model (.keras, .h5, TensorFlow.js model.json)' }],
   options: [
-    CUSTOM_LAYERS_OPTION,
     {
       name: 'json',
       type: 'boolean',
       description:
         'print {name, total_params, trainable_params, non_trainable_params, layers: [{name, class_name, output_shape, params, inbound}]} as JSON instead of the table',
     },
+    CUSTOM_LAYERS_OPTION,
   ],
   examples: ['strata summary examples/seeds/mnist_model.ts', 'strata summary model.ts --json'],
   modelFileArgument: 0,

@@ -1,5 +1,5 @@
 /**
- * `strata train <model.ts> --data mnist …`: trains a model file on a built-in dataset with
+ * `strata train <model> --data mnist …`: trains a model file on a built-in dataset with
  * Keras' fit() semantics, printing Keras' progress bar (or one JSON object per epoch), then
  * evaluates on the dataset's test split.
  */
@@ -67,7 +67,6 @@ export const trainCommand: CommandSpec = {
     "Evaluates the model file, compiles it with its own compile() options overridden by the ones given here, trains it on the dataset's training split (the last --validation-split of it held out, as Keras does) and evaluates it on the test split.",
   arguments: [{ name: '<model>', description: 'a model file (.ts) whose default export is a model, or a saved model (.keras) to train further' }],
   options: [
-    CUSTOM_LAYERS_OPTION,
     DATA_OPTION,
     { name: 'epochs', type: 'string', value: 'n', description: 'epochs to train (default 1)' },
     BATCH_SIZE_OPTION,
@@ -80,6 +79,7 @@ export const trainCommand: CommandSpec = {
     { name: 'seed', type: 'string', value: 'n', description: 'seed of initial weights, shuffling and dropout (default 1)' },
     { name: 'out', type: 'string', value: 'path', description: 'save the trained model (weights, compile options, optimizer state) as a .keras file: a file name, or a folder to hold model.keras' },
     { name: 'json', type: 'boolean', description: 'print one JSON object per epoch and a last {"test": …} line instead of the progress bar' },
+    CUSTOM_LAYERS_OPTION,
   ],
   examples: [
     'strata train examples/seeds/mnist_model.ts --data mnist --epochs 5 --batch-size 64 --validation-split 0.2 --out runs/mnist',

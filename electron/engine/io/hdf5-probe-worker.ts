@@ -1,8 +1,8 @@
 /**
  * The probe thread (see hdf5-probe.ts): reads everything of an HDF5 file that a reader could
- * ask for (every group, every attribute, every dataset's values within the size limit), so
- * that a file on which HDF5 loops forever or aborts is found here, where the thread can be
- * stopped, and never in the main thread. Answers on `port`, then wakes the waiting main
+ * ask for (every group, every attribute, every dataset and the values of those not stored as
+ * plain numbers), so that a file on which HDF5 loops forever or aborts is found here, where the
+ * thread can be stopped, and never in the main thread. Answers on `port`, then wakes the waiting main
  * thread through `signal`.
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
@@ -24,10 +24,16 @@ export interface ProbeData {
 
 /** Deeper than any model file nests its groups; a file whose groups link back to their parents never ends. */
 const MAX_DEPTH = 64;
+/** HDF5's type classes of plain numbers. */
+const INTEGER = 0;
+const FLOAT = 1;
 
 const { library, port, signal, maxValues } = workerData as ProbeData;
 let hdf5: Hdf5Library | null = null;
 let unavailable = '';
+// The WebAssembly runtime prints its aborts and warnings on the console it finds when it loads;
+// what they say reaches the caller in the answer, so the thread's console stays silent.
+console.error = console.warn = () => undefined;
 try {
   hdf5 = await loadLibrary(library);
 } catch (e) {
@@ -51,6 +57,17 @@ function tryRead(read: () => void): void {
   }
 }
 
+/**
+ * Whether reading the dataset is one plain copy of numbers from where its layout says, which
+ * cannot loop (opening it, done here, parsed that layout): contiguous numbers are the weights of
+ * every model file, and reading them twice would only cost time. Anything else (chunks, filters,
+ * variable-length or compound types, virtual sources) is read here first.
+ */
+function plainNumbers(dataset: InstanceType<Library['Dataset']>): boolean {
+  const { chunks, vlen, type, virtual_sources } = dataset.metadata as typeof dataset.metadata & { virtual_sources?: unknown };
+  return chunks === null && !vlen && virtual_sources === undefined && (type === INTEGER || type === FLOAT);
+}
+
 function readAttributes(entry: Entry): void {
   for (const name of Object.keys(entry.attrs)) tryRead(() => void entry.attrs[name]!.value);
 }
@@ -66,7 +83,7 @@ function visit(lib: Hdf5Library, group: InstanceType<Library['Group']>, depth: n
         else if (child instanceof lib.h5.Dataset) {
           readAttributes(child);
           const values = (child.shape ?? []).reduce((n, d) => n * d, 1);
-          if (values <= maxValues) void child.value;
+          if (values <= maxValues && !plainNumbers(child)) void child.value;
         }
       });
     }
@@ -88,7 +105,8 @@ function probe(lib: Hdf5Library, path: string): ProbeAnswer {
     });
     return { ok: true, memory: memory() };
   } catch (e) {
-    return { ok: false, reason: lib.diagnosis() ?? (e as Error).message, aborted: e instanceof WebAssembly.RuntimeError, memory: memory() };
+    const reason = e instanceof TooDeep ? e.message : (lib.diagnosis() ?? (e as Error).message);
+    return { ok: false, reason, aborted: e instanceof WebAssembly.RuntimeError, memory: memory() };
   }
 }
 

@@ -52,12 +52,7 @@ function startThread(): ProbeThread {
     env: {},
     argv: [],
     execArgv: [],
-    // What the WebAssembly runtime prints when HDF5 aborts says nothing the answer does not.
-    stdout: true,
-    stderr: true,
   });
-  worker.stdout.resume();
-  worker.stderr.resume();
   // An idle probe thread does not keep the process alive.
   worker.unref();
   return { worker, port: port1, signal };

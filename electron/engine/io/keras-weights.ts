@@ -180,11 +180,12 @@ export function readOptimizerState(model: Functional, datasets: H5Dataset[], whe
     else if (v.kind === 'learning_rate') learningRate = scalarValue(datasets[i]!, at);
     else if (v.kind === 'u_product') uProduct = scalarValue(datasets[i]!, at);
     else {
-      const values = floatValues(datasets[i]!, at);
-      if (values.length !== v.weight.size) {
-        warnings.push(`${where}: optimizer slot ${v.slot} of "${v.weight.path}" has ${values.length} values, expected ${v.weight.size}; training starts with a fresh optimizer.`);
+      const shape = datasets[i]!.shape ?? [];
+      if (shape.length !== v.weight.shape.length || shape.some((d, k) => d !== v.weight.shape[k])) {
+        warnings.push(`${where}: optimizer slot ${v.slot} of "${v.weight.path}" has shape ${JSON.stringify(shape)}, expected ${JSON.stringify(v.weight.shape)}; training starts with a fresh optimizer.`);
         return;
       }
+      const values = floatValues(datasets[i]!, at);
       if (!slots.has(v.weight)) slots.set(v.weight, new Map());
       slots.get(v.weight)!.set(v.slot, values);
     }

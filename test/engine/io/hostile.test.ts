@@ -329,6 +329,14 @@ describe('hostile content', () => {
 });
 
 describe('HDF5 failures stay in the file', () => {
+  it('groups that link back to the group holding them are refused, not walked forever', async () => {
+    const path = written('cycle.weights.h5', tinyMembers()['model.weights.h5']!);
+    const file = new h5.File(path, 'a');
+    (file.get('layers/dense') as h5.Group).create_hard_link('/layers', 'again');
+    file.close();
+    expect((await refusal(kerasWith('cycle.keras', strFromU8(tinyMembers()['config.json']!), read(path)))).message).toMatch(/its groups nest deeper than 64 levels/);
+  });
+
   it('a file on which HDF5 loops forever is refused within the time limit', async () => {
     // A global heap whose free space has size 0: HDF5 reads the same entry again and again.
     const bytes = h5Bytes();

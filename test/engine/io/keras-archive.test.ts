@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { Input, Model, Sequential, layers, losses, optimizers } from '../../../electron/engine/frontends/dsl.js';
 import { resetNames } from '../../../electron/engine/graph/index.js';
 import type { Functional } from '../../../electron/engine/graph/functional.js';
+import { readHdf5 } from '../../../electron/engine/io/hdf5.js';
 import { loadModelFile, saveModel } from '../../../electron/engine/io/model-file.js';
 import { Trainer } from '../../../electron/engine/training/trainer.js';
 import { getWeights } from '../../../electron/engine/training/weights.js';
@@ -60,22 +61,19 @@ describe('.keras files', () => {
     expect(config.class_name).toBe('Functional');
     expect(config.compile_config.optimizer.class_name).toBe('Adam');
     expect(JSON.parse(strFromU8(files['metadata.json']!)).keras_version).toMatch(/^3\./);
-    const h5 = await import('h5wasm/node');
-    await h5.ready;
-    h5.FS!.writeFile('/layout.h5', files['model.weights.h5']!);
-    const f = new h5.File('/layout.h5', 'r');
-    const shape = (p: string) => (f.get(p) as { shape: number[] }).shape;
-    expect(shape('layers/dense/vars/0')).toEqual([6, 12]);
-    expect(shape('layers/batch_normalization/vars/3')).toEqual([12]);
-    expect(shape('layers/dense_1/vars/1')).toEqual([3]);
-    expect((f.get('layers/input_layer/vars') as { keys(): string[] }).keys()).toEqual([]);
-    // iterations (int64), learning rate, then Adam's momentum and velocity interleaved per trainable weight
-    expect((f.get('optimizer/vars/0') as { value: bigint }).value).toBe(4n);
-    expect(shape('optimizer/vars/2')).toEqual([6, 12]);
-    expect(shape('optimizer/vars/3')).toEqual([6, 12]);
-    expect(shape('optimizer/vars/4')).toEqual([12]);
-    expect((f.get('optimizer/vars') as { keys(): string[] }).keys()).toHaveLength(2 + 2 * 6);
-    f.close();
+    readHdf5(files['model.weights.h5']!, 'layout', (f) => {
+      const shape = (p: string) => (f.get(p) as { shape: number[] }).shape;
+      expect(shape('layers/dense/vars/0')).toEqual([6, 12]);
+      expect(shape('layers/batch_normalization/vars/3')).toEqual([12]);
+      expect(shape('layers/dense_1/vars/1')).toEqual([3]);
+      expect((f.get('layers/input_layer/vars') as { keys(): string[] }).keys()).toEqual([]);
+      // iterations (int64), learning rate, then Adam's momentum and velocity interleaved per trainable weight
+      expect((f.get('optimizer/vars/0') as { value: bigint }).value).toBe(4n);
+      expect(shape('optimizer/vars/2')).toEqual([6, 12]);
+      expect(shape('optimizer/vars/3')).toEqual([6, 12]);
+      expect(shape('optimizer/vars/4')).toEqual([12]);
+      expect((f.get('optimizer/vars') as { keys(): string[] }).keys()).toHaveLength(2 + 2 * 6);
+    });
   });
 
   it('round-trip weights bit-exactly and predict identically', async () => {
@@ -118,12 +116,9 @@ describe('.keras files', () => {
     })()] });
     const path = join(folder, 'lr.keras');
     saveModel(model, path);
-    const h5 = await import('h5wasm/node');
-    await h5.ready;
-    h5.FS!.writeFile('/lr.h5', unzipSync(readFileSync(path))['model.weights.h5']!);
-    const f = new h5.File('/lr.h5', 'r');
-    expect((f.get('optimizer/vars/1') as { value: number }).value).toBeCloseTo(0.0025, 7);
-    f.close();
+    readHdf5(unzipSync(readFileSync(path))['model.weights.h5']!, 'lr', (f) => {
+      expect((f.get('optimizer/vars/1') as { value: number }).value).toBeCloseTo(0.0025, 7);
+    });
   });
 
   it('refuse a file that is not a model, saying what it is', async () => {
