@@ -130,3 +130,22 @@ describe('.keras files', () => {
     expect(() => saveModel(mlp('adam'), join(folder, 'model.txt'))).toThrow(/model\.txt: expected a file name ending in \.keras or \.h5/);
   });
 });
+
+describe('.keras configs of nested models', () => {
+  it('number a nested Functional model\'s calls from 1 and a nested Sequential\'s from 0, as Keras 3 does', async () => {
+    const a = Input({ shape: [4] });
+    const functional = Model({ inputs: a, outputs: layers.Dense(3)(a), name: 'tower' });
+    const sequential = Sequential([Input({ shape: [3] }), layers.Dense(2)], { name: 'head' });
+    const x = Input({ shape: [4] });
+    const model = Model({ inputs: x, outputs: sequential(functional(x)) });
+    const path = join(folder, 'nested.keras');
+    saveModel(model, path);
+    const config = JSON.parse(strFromU8(unzipSync(readFileSync(path))['config.json']!));
+    const head = config.config.layers.find((l: { name: string }) => l.name === 'head');
+    expect(head.inbound_nodes[0].args[0].config.keras_history).toEqual(['tower', 1, 0]);
+    expect(config.config.output_layers).toEqual(['head', 0, 0]);
+    resetNames();
+    const loaded = await loadModelFile(path);
+    expect(getWeights(loaded.model)).toEqual(getWeights(model));
+  });
+});
