@@ -198,11 +198,20 @@ export function conv(
   const { spatial, channels } = spatialOf(x.shape);
   const filters = kernel.shape[kernel.shape.length - 1] as number;
   const geometry = convGeometry(spatial, channels, output, filters, window, groups);
-  const kpos = window.kernel.reduce((a, b) => a * b, 1);
-  const positions = output.reduce((a, b) => a * b, 1);
-  const tiled = kpos * (channels / groups) * (filters / groups) <= convScratch.tiledWeights;
-  const scratchBuf = isPointwise(spatial, output, window) || tiled ? -1 : scratch(L, positions * kpos * channels);
+  const scratchBuf = im2colScratch(L, spatial, channels, output, filters, groups, window);
   return windowOp(L, 'conv', x, kernel, bias, [x.shape[0] ?? null, ...output, filters], geometry, scratchBuf, activation, name);
+}
+
+/**
+ * The im2col scratch buffer of a convolution whose window slides over `windowed` (spatial sizes
+ * and channels) once per position of `positions`, or -1 when the kernel needs none: pointwise,
+ * or weights small enough for the tiled path.
+ */
+function im2colScratch(L: Lowering, windowed: number[], windowedChannels: number, positions: number[], otherChannels: number, groups: number, window: Window): number {
+  const kpos = window.kernel.reduce((a, b) => a * b, 1);
+  const tiled = kpos * (windowedChannels / groups) * (otherChannels / groups) <= convScratch.tiledWeights;
+  if (isPointwise(windowed, positions, window) || tiled) return -1;
+  return scratch(L, positions.reduce((a, b) => a * b, 1) * kpos * windowedChannels);
 }
 
 /** Conv1DTranspose/2D/3D on channels_last x; kernel `[...kernelSize, filters, in]`. */
@@ -220,10 +229,7 @@ export function convTranspose(
   const filters = kernel.shape[kernel.shape.length - 2] as number;
   // The window slides over the output (big) and stops at the input's positions (small).
   const geometry = convGeometry(output, filters, spatial, channels, window, 1);
-  const kpos = window.kernel.reduce((a, b) => a * b, 1);
-  const positions = spatial.reduce((a, b) => a * b, 1);
-  const tiled = kpos * filters * channels <= convScratch.tiledWeights;
-  const scratchBuf = isPointwise(output, spatial, window) || tiled ? -1 : scratch(L, positions * kpos * filters);
+  const scratchBuf = im2colScratch(L, output, filters, spatial, channels, 1, window);
   return windowOp(L, 'conv_transpose', x, kernel, bias, [x.shape[0] ?? null, ...output, filters], geometry, scratchBuf, activation, name);
 }
 
