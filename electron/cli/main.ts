@@ -3,7 +3,7 @@
  * writes help, and turns errors into one-paragraph messages and exit codes (see errors.ts).
  * Help is generated from the command specs, so it lists exactly what is implemented.
  */
-import { readFileSync } from 'node:fs';
+import { strataVersion as version } from '../host/version.js';
 import { parseArgs } from 'node:util';
 import type { CommandIO, CommandSpec, OptionSpec } from './command.js';
 import { plotCommand } from './commands/plot.js';
@@ -13,9 +13,10 @@ import { benchCommand } from './commands/bench.js';
 import { convertCommand } from './commands/convert.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { predictCommand } from './commands/predict.js';
+import { serveCommand } from './commands/serve.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, describeError, errorStack } from './errors.js';
 
-export const COMMANDS: readonly CommandSpec[] = [summaryCommand, plotCommand, trainCommand, evaluateCommand, predictCommand, convertCommand, benchCommand];
+export const COMMANDS: readonly CommandSpec[] = [summaryCommand, plotCommand, trainCommand, evaluateCommand, predictCommand, convertCommand, benchCommand, serveCommand];
 
 /** Options every command takes. */
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
@@ -30,15 +31,6 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
 ];
 
 const WIDTH = 88;
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 function optionLabel(o: OptionSpec): string {
   const long = `--${o.name}${o.type === 'string' ? ` <${o.value ?? 'value'}>` : ''}`;

@@ -11,6 +11,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import * as esbuild from 'esbuild';
 import type { ProbeAnswer, ProbeData, ProbeRequest } from './hdf5-probe-worker.js';
 import { MAX_TENSOR_VALUES } from './limits.js';
+import { sourcePath } from '../source-path.js';
 
 /** Reading takes milliseconds per megabyte; these limits only catch a thread that will never finish. */
 const BASE_LIMIT_MS = 5000;
@@ -29,7 +30,7 @@ let script: string | undefined;
 /** The thread's code as one ES module, bundled once per process (it is started from a data: URL). */
 function workerScript(): string {
   script ??= esbuild.buildSync({
-    entryPoints: [fileURLToPath(new URL('./hdf5-probe-worker.ts', import.meta.url))],
+    entryPoints: [sourcePath(new URL('./hdf5-probe-worker.ts', import.meta.url))],
     bundle: true,
     write: false,
     format: 'esm',

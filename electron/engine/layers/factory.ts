@@ -8,6 +8,8 @@ type Values<A, K extends readonly (keyof A)[]> = { [I in keyof K]?: A[K[I]] };
 export interface LayerFactory<A, L extends Layer, K extends readonly (keyof A)[]> {
   (...args: [...Values<A, K>, Omit<A, K[number]>?]): L;
   (options: A): L;
+  /** The options taken by position, in order (model code generation writes calls with them). */
+  readonly positional: K;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -42,5 +44,5 @@ export function factory<A, L extends Layer, const K extends readonly (keyof NonN
     });
     return new cls(options as A);
   };
-  return make as LayerFactory<NonNullable<A>, L, K>;
+  return Object.assign(make, { positional }) as LayerFactory<NonNullable<A>, L, K>;
 }

@@ -6,11 +6,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { sourcePath } from '../../engine/source-path.js';
 
 /** The bundle's name for the engine's exports: the `'strata'` API plus what the sandbox driver needs. */
 const ENGINE_GLOBAL = '__strataEngine';
 
-const engineDir = fileURLToPath(new URL('../../engine/', import.meta.url));
+const engineDir = sourcePath(new URL('../../engine/', import.meta.url));
 
 // The driver reaches the API as `api`; the rest is for the driver alone (serialising the model,
 // recognising models and engine errors, per-evaluation resets).

@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as esbuild from 'esbuild';
 import type { SandboxJob, SandboxLimits, SandboxOutcome } from './sandbox.js';
+import { sourcePath } from '../../engine/source-path.js';
 
 /** The sandbox thread's stack (see QUICKJS_STACK_BYTES in sandbox.ts). */
 const WORKER_STACK_MB = 16;
@@ -29,7 +30,7 @@ let scriptCache: Promise<string> | undefined;
 /** The worker's code as one ES module (bundled once per process from sandbox-worker.ts). */
 function workerScript(): Promise<string> {
   scriptCache ??= (async () => {
-    const entry = fileURLToPath(new URL('./sandbox-worker.ts', import.meta.url));
+    const entry = sourcePath(new URL('./sandbox-worker.ts', import.meta.url));
     // The worker is started from a data: URL, so its one package import is made absolute.
     const quickjs = pathToFileURL(requireHere.resolve('quickjs-emscripten')).href;
     const result = await esbuild.build({

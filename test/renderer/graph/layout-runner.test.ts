@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { autoLayout } from '../../../renderer/src/graph/auto-layout.js';
+import { flattenGraph, plainGraphOf } from '../../../renderer/src/graph/flatten.js';
+import { createLayoutRunner } from '../../../renderer/src/graph/layout-runner.js';
+import { buildScene } from '../../../renderer/src/graph/scene.js';
+import { longGraph, mnistGraph } from './fixtures.js';
+
+describe('layout runner', () => {
+  it('lays out inline where there is no worker, as the worker would', async () => {
+    const runner = createLayoutRunner();
+    const request = { graph: plainGraphOf(flattenGraph(mnistGraph(), [])), rankdir: 'TB' as const };
+    expect(await runner.run(request)).toEqual(autoLayout(request));
+    runner.dispose();
+  });
+
+  it('turns a graph the layout cannot draw into a rejection with the reason', async () => {
+    const runner = createLayoutRunner();
+    const graph = { nodes: [{ id: 'a', label: 'a' }], edges: [{ from: 'a', to: 'ghost' }] };
+    await expect(runner.run({ graph, rankdir: 'TB' })).rejects.toThrow(/unknown node "ghost"/);
+  });
+
+  it('flattens, lays out and places a 500-layer model well within the 2 s it has to appear', () => {
+    const start = performance.now();
+    const flat = flattenGraph(longGraph(500), []);
+    const scene = buildScene(flat, autoLayout({ graph: plainGraphOf(flat), rankdir: 'TB' }), { dense_250: { x: 900, y: 40 } });
+    const millis = performance.now() - start;
+    expect(scene.nodes).toHaveLength(501);
+    expect(millis).toBeLessThan(1000);
+  });
+});
