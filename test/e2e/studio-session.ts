@@ -87,3 +87,12 @@ export async function screenshot(page: Page, folder: string, name: string): Prom
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
+
+/**
+ * What the code editor shows, as plain text. Monaco draws only the lines in view (the models
+ * the tests edit fit) and draws spaces as no-break spaces.
+ */
+export async function editorText(page: Page): Promise<string> {
+  const text = await page.getByRole('region', { name: 'Model code' }).locator('.view-lines').innerText();
+  return text.replace(/\u00a0/g, ' ');
+}

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, launchChromium, screenshot, startServe, type Serve } from './studio-session.js';
+import { CHROMIUM, editorText, launchChromium, screenshot, startServe, type Serve } from './studio-session.js';
 
 const SHOTS = 'e2e';
 const MNIST_LAYERS = ['input_layer InputLayer', 'dense Dense', 'dense_1 Dense', 'dense_2 Dense'];
@@ -29,10 +29,6 @@ async function boxNames(): Promise<string[]> {
   return labels.map((l) => l.split(',')[0]!).sort();
 }
 
-/** What the editor shows (Monaco draws only the visible lines; the model files here fit). */
-async function editorText(): Promise<string> {
-  return code().locator('.view-lines').innerText();
-}
 
 describe('the studio in Chromium (serve mode)', () => {
   beforeAll(async () => {
@@ -80,13 +76,13 @@ describe('the studio in Chromium (serve mode)', () => {
   });
 
   it('adds a Dense layer in the graph and the code follows', async () => {
-    const before = await editorText();
+    const before = await editorText(page);
     await layerBoxes().filter({ hasText: 'dense_1' }).first().click();
     await page.getByRole('button', { name: 'Add layer' }).click();
     await page.getByLabel('Search layers').fill('Dense');
     await page.keyboard.press('Enter');
     await expect.poll(boxNames, { timeout: 30_000 }).toEqual([...MNIST_LAYERS, 'dense_3 Dense'].sort());
-    const after = await editorText();
+    const after = await editorText(page);
     expect(after).not.toEqual(before);
     expect(after).toMatch(/layers\.Dense\(32/);
     // Inserted after dense_1: dense_2 now reads the new layer's 32 features.
@@ -95,7 +91,7 @@ describe('the studio in Chromium (serve mode)', () => {
   });
 
   it('saves, and after a reload reopens the project as it was', async () => {
-    const codeBefore = await editorText();
+    const codeBefore = await editorText(page);
     const summaryBefore = await summary().innerText();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(() => page.title()).toBe('mnist — Strata');
@@ -109,7 +105,7 @@ describe('the studio in Chromium (serve mode)', () => {
     await page.getByRole('button', { name: 'Open', exact: true }).click();
     await expect.poll(boxNames, { timeout: 30_000 }).toEqual([...MNIST_LAYERS, 'dense_3 Dense'].sort());
     await expect.poll(() => summary().innerText()).toBe(summaryBefore);
-    expect(await editorText()).toBe(codeBefore);
+    expect(await editorText(page)).toBe(codeBefore);
     expect(await page.title()).toBe('mnist — Strata');
     await screenshot(page, SHOTS, '6-reopened');
   });

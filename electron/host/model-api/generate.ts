@@ -11,7 +11,7 @@ import { join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { strataVersion } from '../version.js';
-import { layerDocumentation } from './layer-docs.js';
+import { layerDocumentation, layerPositionals, type PositionalArgument } from './layer-docs.js';
 
 /** Where the declarations live in the editor's virtual file system, relative to its root. */
 export const PACKAGE_DIR = 'node_modules/strata';
@@ -40,6 +40,7 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
 export function generateModelApiDeclarations(): { files: Record<string, string> } {
   const program = ts.createProgram([dslFile], COMPILER_OPTIONS);
   const docs = layerDocumentation(program, layersFile);
+  const positionals = layerPositionals(program, layersFile);
   const layersSource = program.getSourceFile(layersFile)?.fileName;
   const emitted = new Map<string, string>();
   const result = program.emit(
@@ -47,7 +48,7 @@ export function generateModelApiDeclarations(): { files: Record<string, string> 
     (fileName, text) => emitted.set(toPackagePath(fileName), text),
     undefined,
     true,
-    { afterDeclarations: [documentLayers(layersSource, docs)] },
+    { afterDeclarations: [documentLayers(layersSource, docs, positionals)] },
   );
   if (result.emitSkipped) {
     const reasons = result.diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('\n');
@@ -92,24 +93,66 @@ function reachableFrom(entry: string, files: ReadonlyMap<string, string>): strin
   return [...seen].sort();
 }
 
-/** Puts each layer's documentation on its member of the declared `layers` object. */
-function documentLayers(sourceFile: string | undefined, docs: ReadonlyMap<string, string>): ts.TransformerFactory<ts.SourceFile | ts.Bundle> {
-  return () => (node) => {
+/**
+ * Puts each layer's documentation on its member of the declared `layers` object, and spells out
+ * each factory's call signatures with its arguments' names, documented, so that hover and
+ * parameter hints in the editor read `Dense(units, options?)`.
+ */
+function documentLayers(
+  sourceFile: string | undefined,
+  docs: ReadonlyMap<string, string>,
+  positionals: ReadonlyMap<string, PositionalArgument[]>,
+): ts.TransformerFactory<ts.SourceFile | ts.Bundle> {
+  return (context) => (node) => {
     if (!ts.isSourceFile(node) || node.fileName !== sourceFile) return node;
-    for (const statement of node.statements) {
-      if (!ts.isVariableStatement(statement)) continue;
-      for (const declaration of statement.declarationList.declarations) {
-        if (!ts.isIdentifier(declaration.name) || declaration.name.text !== 'layers') continue;
-        if (!declaration.type || !ts.isTypeLiteralNode(declaration.type)) continue;
-        for (const member of declaration.type.members) {
-          const name = member.name && ts.isIdentifier(member.name) ? member.name.text : undefined;
-          const doc = name === undefined ? undefined : docs.get(name);
-          if (doc !== undefined) ts.addSyntheticLeadingComment(member, ts.SyntaxKind.MultiLineCommentTrivia, jsDoc(doc), true);
-        }
+    const visit = (child: ts.Node): ts.Node => {
+      if (ts.isPropertySignature(child) && ts.isIdentifier(child.name)) {
+        const name = child.name.text;
+        const doc = docs.get(name);
+        const positional = positionals.get(name);
+        const type = positional && child.type ? factorySignatures(child.type, positional, doc) : child.type;
+        const member = ts.factory.updatePropertySignature(child, child.modifiers, child.name, child.questionToken, type);
+        if (doc !== undefined) ts.addSyntheticLeadingComment(member, ts.SyntaxKind.MultiLineCommentTrivia, jsDoc(doc), true);
+        return member;
       }
-    }
-    return node;
+      return ts.visitEachChild(child, visit, context);
+    };
+    return ts.visitEachChild(node, (statement) => (isLayersDeclaration(statement) ? ts.visitEachChild(statement, visit, context) : statement), context);
   };
+}
+
+function isLayersDeclaration(statement: ts.Node): boolean {
+  return ts.isVariableStatement(statement) && statement.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === 'layers');
+}
+
+/**
+ * `LayerFactory<Args, Class, readonly ["units"]>` as the type literal it stands for:
+ * `{ (units: Args["units"], options?: Omit<Args, "units">): Class; (options: Args): Class; readonly positional: … }`.
+ */
+function factorySignatures(type: ts.TypeNode, positional: PositionalArgument[], doc: string | undefined): ts.TypeNode {
+  const typeArguments = ts.isImportTypeNode(type) || ts.isTypeReferenceNode(type) ? type.typeArguments : undefined;
+  if (!typeArguments || typeArguments.length !== 3) return type;
+  const [args, layerClass, names] = typeArguments as unknown as [ts.TypeNode, ts.TypeNode, ts.TypeNode];
+  const f = ts.factory;
+  const question = (optional: boolean) => (optional ? f.createToken(ts.SyntaxKind.QuestionToken) : undefined);
+  const parameter = (name: string, optional: boolean, parameterType: ts.TypeNode) =>
+    f.createParameterDeclaration(undefined, undefined, name, question(optional), parameterType);
+  const literal = (name: string) => f.createLiteralTypeNode(f.createStringLiteral(name));
+  const documented = <T extends ts.Node>(member: T): T => {
+    if (doc !== undefined) ts.addSyntheticLeadingComment(member, ts.SyntaxKind.MultiLineCommentTrivia, jsDoc(doc), true);
+    return member;
+  };
+  const members: ts.TypeElement[] = [];
+  if (positional.length > 0) {
+    const byPosition = positional.map((p) => parameter(p.name, p.optional, f.createIndexedAccessTypeNode(args, literal(p.name))));
+    const rest = f.createTypeReferenceNode('Omit', [args, f.createUnionTypeNode(positional.map((p) => literal(p.name)))]);
+    members.push(documented(f.createCallSignature(undefined, [...byPosition, parameter('options', true, rest)], layerClass)));
+  }
+  members.push(documented(f.createCallSignature(undefined, [parameter('options', positional.length === 0, args)], layerClass)));
+  members.push(
+    f.createPropertySignature([f.createModifier(ts.SyntaxKind.ReadonlyKeyword)], 'positional', undefined, names),
+  );
+  return f.createTypeLiteralNode(members);
 }
 
 /** The body of a `/** … *\/` comment (the printer adds the outer slashes). */

@@ -6,6 +6,40 @@
  */
 import ts from 'typescript';
 
+/** An argument a layer factory takes by position, and whether the layer's options may leave it out. */
+export interface PositionalArgument {
+  name: string;
+  optional: boolean;
+}
+
+/**
+ * The arguments each `LayerFactory` member of `layers` takes by position, so the declarations
+ * can spell its call signatures out with their names (`Dense(units, options?)`): the generic
+ * factory type alone shows them as `args_0`, `args_1` in parameter hints.
+ */
+export function layerPositionals(program: ts.Program, layersFile: string): Map<string, PositionalArgument[]> {
+  const checker = program.getTypeChecker();
+  const layers = layersSymbol(program, layersFile, checker);
+  const result = new Map<string, PositionalArgument[]>();
+  for (const member of checker.getPropertiesOfType(checker.getTypeOfSymbol(layers))) {
+    const type = checker.getTypeOfSymbol(member);
+    if (!isLayerFactory(type)) continue;
+    const [args, , positional] = checker.getTypeArguments(type);
+    const names = positional ? checker.getTypeArguments(positional as ts.TypeReference).map((t) => (t.isStringLiteral() ? t.value : '?')) : [];
+    let optional = false;
+    result.set(
+      member.name,
+      names.map((name) => {
+        // A parameter after an optional one must be optional too.
+        const property = args && checker.getPropertyOfType(args, name);
+        optional ||= property === undefined || (property.flags & ts.SymbolFlags.Optional) !== 0;
+        return { name, optional };
+      }),
+    );
+  }
+  return result;
+}
+
 /** Documentation by member name of the `layers` object declared in `layersFile`. */
 export function layerDocumentation(program: ts.Program, layersFile: string): Map<string, string> {
   const checker = program.getTypeChecker();

@@ -77,6 +77,9 @@ describe('the model API declarations for the code editor', () => {
     const comment = dense.slice(dense.lastIndexOf('/**'));
     expect(comment).toMatch(/inputs · kernel \+ bias/);
     expect(comment).toContain('`layers.Dense(units, options?)`');
+    // Parameter hints name the positional arguments (the generic factory type would say args_0).
+    expect(layers).toContain('(units: core.DenseArgs["units"], options?: Omit<core.DenseArgs, "units">): core.Dense;');
+    expect(layers).toMatch(/\(filters: conv\.ConvArgs\["filters"\], kernelSize: conv\.ConvArgs\["kernelSize"\], options\?/);
     expect(declarations.files['node_modules/strata/electron/engine/frontends/dsl.d.ts']).toContain('/** `Model({ inputs, outputs, name })`');
   });
 
