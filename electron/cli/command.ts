@@ -14,6 +14,8 @@ export interface ArgumentSpec {
   /** As shown in usage, e.g. `<model.ts>`. */
   name: string;
   description: string;
+  /** May be left out (`strata train --project …` names its model by option instead). */
+  optional?: boolean;
 }
 
 export interface CommandIO {

@@ -14,9 +14,10 @@ import { convertCommand } from './commands/convert.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { predictCommand } from './commands/predict.js';
 import { serveCommand } from './commands/serve.js';
+import { runsCommand } from './commands/runs.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, describeError, errorStack } from './errors.js';
 
-export const COMMANDS: readonly CommandSpec[] = [summaryCommand, plotCommand, trainCommand, evaluateCommand, predictCommand, convertCommand, benchCommand, serveCommand];
+export const COMMANDS: readonly CommandSpec[] = [summaryCommand, plotCommand, trainCommand, evaluateCommand, predictCommand, convertCommand, benchCommand, serveCommand, runsCommand];
 
 /** Options every command takes. */
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
@@ -220,7 +221,7 @@ export async function main(argv: string[], io: CommandIO = defaultIO): Promise<n
       return EXIT_OK;
     }
     const args = parsed.positionals;
-    if (args.length < command.arguments.length) {
+    if (args.length < command.arguments.filter((a) => !a.optional).length) {
       throw new UsageError(
         `"strata ${command.name}" needs ${command.arguments.map((a) => a.name).join(' ')}; usage: ${usageLine(command)}`,
         command.name,

@@ -17,6 +17,7 @@ import { openMainWindow } from './main-window.js';
 import { menuTemplate, type MenuCommand } from './menu-template.js';
 import { projectDirFromArgs, projectDirOf } from './open-request.js';
 import { guardPermissions, guardWebContents } from './web-guards.js';
+import { forkUtilityProcess } from './training-process.js';
 
 const PRELOAD = fileURLToPath(new URL('../../dist/electron/preload.cjs', import.meta.url));
 /** Calls after which the recent-projects list, and so File ▸ Open Recent, may have changed. */
@@ -88,6 +89,14 @@ function start(): void {
   app.on('activate', () => {
     if (host && !window) void showWindow();
   });
+  // Training processes end with the app; their runs read as interrupted, resumable from a checkpoint.
+  let shutDown = false;
+  app.on('before-quit', (event) => {
+    if (shutDown || !host) return;
+    event.preventDefault();
+    shutDown = true;
+    void host.shutdown().finally(() => app.quit());
+  });
 
   app.whenReady().then(async () => {
     const missing = [join(rendererDir(), 'index.html'), PRELOAD].filter((file) => !existsSync(file));
@@ -104,6 +113,7 @@ function start(): void {
       projectsDir: defaultProjectsDir(),
       startupProject: queued.shift() ?? null,
       extraHandlers: { 'dialog.pickFolder': folderDialog(() => window) },
+      forkTraining: forkUtilityProcess,
     });
     connectHostToIpc(host, {
       target: () => window?.webContents ?? null,

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import * as s from './schemas.js';
+import * as t from './training-schemas.js';
 
 const channel = <A extends z.ZodType, R extends z.ZodType>(args: A, result: R, description: string) => ({ args, result, description });
 
@@ -74,6 +75,79 @@ export const CHANNELS = {
     z.object({ files: z.record(z.string(), z.string()) }),
     'the TypeScript declarations of the model API (`strata`), for the code editor',
   ),
+  'datasets.builtins': channel(
+    z.object({}),
+    z.array(z.object({ id: z.string(), title: z.string(), description: z.string(), available: z.boolean(), problem: z.string().nullable() })),
+    'the built-in datasets, and whether each is installed',
+  ),
+  'datasets.list': channel(z.object({ dir: s.folderPath }), z.array(t.datasetDefinition), "the project's dataset definitions"),
+  'datasets.save': channel(
+    z.object({ dir: s.folderPath, definition: t.datasetDefinition }),
+    t.datasetInfo,
+    'writes datasets/<name>.json (after reading the data once to check it) and adds it to the manifest',
+  ),
+  'datasets.delete': channel(z.object({ dir: s.folderPath, name: t.datasetName }), z.object({}), 'removes a dataset definition (never the data)'),
+  'datasets.info': channel(z.object({ dir: s.folderPath, name: t.datasetName }), t.datasetInfo, "a dataset's fields, splits and class counts"),
+  'datasets.samples': channel(
+    z.object({
+      dir: s.folderPath,
+      name: t.datasetName,
+      split: z.string(),
+      offset: z.number().int().nonnegative(),
+      count: z.number().int().positive().max(256),
+    }),
+    z.array(t.datasetSample),
+    'samples of a split for the preview grid',
+  ),
+  'datasets.previewCsv': channel(z.object({ dir: s.folderPath, path: z.string().min(1) }), t.csvPreview, 'the columns of a CSV file, with inferred types, for the import form'),
+  'datasets.checkFit': channel(
+    z.object({ dir: s.folderPath, name: t.datasetName, code: z.string(), fileName: z.string(), mapping: t.fieldMapping.nullable() }),
+    t.fitCheck,
+    "whether a dataset's fields fit a model's inputs and outputs, and which field feeds which",
+  ),
+  'runs.list': channel(z.object({ dir: s.folderPath }), z.array(t.runSummary), "the project's training runs, newest first"),
+  'runs.start': channel(z.object({ dir: s.folderPath, config: t.runConfig }), t.runSummary, 'queues a training run (it starts when no other run is training)'),
+  'runs.stop': channel(z.object({ dir: s.folderPath, id: z.string() }), t.runSummary, 'stops a run cleanly after the current batch (a queued run is dropped)'),
+  'runs.pause': channel(z.object({ dir: s.folderPath, id: z.string() }), t.runSummary, 'pauses a training run after the current batch'),
+  'runs.resume': channel(z.object({ dir: s.folderPath, id: z.string() }), t.runSummary, 'resumes a paused run'),
+  'runs.metrics': channel(z.object({ dir: s.folderPath, ids: z.array(z.string()).max(100) }), z.array(t.runMetrics), 'the batch and epoch metrics of runs'),
+  'runs.log': channel(z.object({ dir: s.folderPath, id: z.string() }), z.object({ lines: z.array(z.string()) }), "a run's log"),
+  'runs.update': channel(
+    z.object({
+      dir: s.folderPath,
+      id: z.string(),
+      patch: z.object({ name: z.string().min(1).max(200).optional(), starred: z.boolean().optional(), tags: z.array(z.string().min(1).max(40)).max(20).optional(), archived: z.boolean().optional() }),
+    }),
+    t.runSummary,
+    'renames, stars, tags or archives a run',
+  ),
+  'runs.delete': channel(z.object({ dir: s.folderPath, id: z.string() }), z.object({}), "deletes a run's folder (not while it trains)"),
+  'runs.confusion': channel(z.object({ dir: s.folderPath, id: z.string() }), t.confusionMatrix.nullable(), "a finished classifier's confusion matrix"),
+  'runs.misclassified': channel(
+    z.object({ dir: s.folderPath, id: z.string(), actual: z.number().int().nonnegative(), predicted: z.number().int().nonnegative(), limit: z.number().int().positive().max(256) }),
+    z.array(t.datasetSample),
+    'the samples of one confusion-matrix cell',
+  ),
+  'runs.diff': channel(z.object({ dir: s.folderPath, a: z.string(), b: z.string() }), t.architectureDiff, "the architecture difference of two runs' models"),
+  'checkpoints.list': channel(z.object({ dir: s.folderPath, id: z.string() }), z.array(t.checkpointInfo), "a run's checkpoints, oldest first"),
+  'checkpoints.resume': channel(
+    z.object({ dir: s.folderPath, id: z.string(), file: z.string() }),
+    t.runSummary,
+    'continues a run from one of its checkpoints (weights, optimizer state, epoch, random state)',
+  ),
+  'checkpoints.branch': channel(
+    z.object({ dir: s.folderPath, id: z.string(), file: z.string(), config: t.runConfig }),
+    z.object({ run: t.runSummary, reinitialized: z.array(z.string()) }),
+    "starts a new run from a checkpoint's weights with the project's current model: layers matched by name and shape, the rest initialised afresh",
+  ),
+  'checkpoints.restore': channel(
+    z.object({ dir: s.folderPath, id: z.string(), file: z.string() }),
+    z.object({ model: s.modelName, code: z.string() }),
+    "the run's model code, and the checkpoint's weights kept as the model's starting weights",
+  ),
+  'checkpoints.export': channel(z.object({ dir: s.folderPath, id: z.string(), file: z.string(), to: z.string().min(1) }), z.object({ path: z.string() }), 'writes a checkpoint as a .keras file elsewhere'),
+  'comparisons.list': channel(z.object({ dir: s.folderPath }), z.array(t.comparison), "the project's saved comparisons"),
+  'comparisons.save': channel(z.object({ dir: s.folderPath, comparison: t.comparison }), z.array(t.comparison), 'saves (or replaces, by name) a comparison'),
   'dialog.pickFolder': channel(
     z.object({ purpose: z.enum(['open', 'save']), defaultPath: z.string().optional() }),
     z.object({ path: z.string().nullable() }),
@@ -95,6 +169,8 @@ export const EVENTS = {
     /** For `openRecent`: which folder. */
     dir: z.string().optional(),
   }),
+  /** A training run changed status, made progress, logged metrics or a line. */
+  'runs.event': t.runEvent,
 } as const;
 
 export type EventName = keyof typeof EVENTS;

@@ -48,6 +48,7 @@ export const serveCommand: CommandSpec = {
       process.on('SIGTERM', stop);
     });
     await server.close();
+    await host.shutdown();
     return EXIT_OK;
   },
 };

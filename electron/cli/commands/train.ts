@@ -1,7 +1,8 @@
 /**
  * `strata train <model> --data mnist …`: trains a model file on a built-in dataset with
  * Keras' fit() semantics, printing Keras' progress bar (or one JSON object per epoch), then
- * evaluates on the dataset's test split.
+ * evaluates on the dataset's test split. With `--project`, trains a project's model as a
+ * recorded run instead (see runs.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -16,6 +17,7 @@ import type { CommandSpec } from '../command.js';
 import { BATCH_SIZE_OPTION, DATA_OPTION, batchSize, loadDataset, modelInputs, modelTargets, numberOption as number } from '../dataset-options.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { CUSTOM_LAYERS_OPTION, loadModel } from '../load-model.js';
+import { PROJECT_OPTION, trainProjectRun } from './runs.js';
 
 /** Where `--out` saves: a `.keras` path as given, or `model.keras` inside a folder. */
 function outputPath(out: unknown): string | null {
@@ -65,9 +67,12 @@ export const trainCommand: CommandSpec = {
   summary: 'train a model file on a dataset with Keras fit() semantics',
   description:
     "Evaluates the model file, compiles it with its own compile() options overridden by the ones given here, trains it on the dataset's training split (the last --validation-split of it held out, as Keras does) and evaluates it on the test split.",
-  arguments: [{ name: '<model>', description: 'a model file (.ts) whose default export is a model, or a saved model (.keras) to train further' }],
+  arguments: [{ name: '<model>', description: 'a model file (.ts) whose default export is a model, or a saved model (.keras) to train further; left out with --project', optional: true }],
   options: [
     DATA_OPTION,
+    PROJECT_OPTION,
+    { name: 'model', type: 'string', value: 'name', description: "with --project: the project's model to train (models/<name>.ts)" },
+    { name: 'dataset', type: 'string', value: 'name', description: "with --project: the project's dataset to train on (datasets/<name>.json)" },
     { name: 'epochs', type: 'string', value: 'n', description: 'epochs to train (default 1)' },
     BATCH_SIZE_OPTION,
     { name: 'optimizer', type: 'string', value: 'name', description: 'sgd, rmsprop, adam, adamw, adagrad, adadelta, adamax or nadam' },
@@ -84,11 +89,20 @@ export const trainCommand: CommandSpec = {
   examples: [
     'strata train examples/seeds/mnist_model.ts --data mnist --epochs 5 --batch-size 64 --validation-split 0.2 --out runs/mnist',
     'strata train runs/mnist/model.keras --data mnist --epochs 1',
+    'strata train --project ~/Strata/mnist --model mnist_model --dataset mnist --epochs 2',
   ],
   modelFileArgument: 0,
   async run({ args, options, io }) {
+    if (options.project !== undefined && args.length === 0) {
+      const alone = ['data', 'out', 'loss', 'from-logits', 'metrics', 'json', 'custom-layers'].filter((o) => options[o] !== undefined);
+      if (alone.length > 0) throw new UsageError(`--project trains the project's model on the project's dataset; it takes no ${alone.map((o) => `--${o}`).join(', ')}.`, 'train');
+      return trainProjectRun(options, io);
+    }
+    if (args.length === 0) throw new UsageError('"strata train" needs a model file, or --project DIR --model NAME --dataset NAME.', 'train');
     const out = outputPath(options.out);
     const { model } = await loadModel(args[0]!, io, options['custom-layers']);
+    const projectOnly = ['project', 'model', 'dataset'].filter((o) => options[o] !== undefined);
+    if (projectOnly.length > 0) throw new UsageError(`${projectOnly.map((o) => `--${o}`).join(', ')} go with --project and no model file; a model file trains on --data.`, 'train');
     const data = loadDataset(options.data);
     const before = JSON.stringify(model.compileConfig?.optimizer ?? null);
     model.compile(compileArgs(model, options));

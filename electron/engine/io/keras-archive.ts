@@ -24,8 +24,13 @@ function timestamp(date: Date): string {
   return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}@${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}`;
 }
 
-export function writeKerasArchive(model: Functional): Uint8Array {
-  const metadata = { keras_version: KERAS_FORMAT_VERSION, date_saved: timestamp(new Date()), strata_version: STRATA_VERSION };
+/**
+ * The archive's bytes. `extraMetadata` adds fields to `metadata.json` (Keras ignores fields it
+ * does not know; Strata's checkpoints keep their epoch and random state there); the standard
+ * fields always win.
+ */
+export function writeKerasArchive(model: Functional, extraMetadata: Record<string, unknown> = {}): Uint8Array {
+  const metadata = { ...extraMetadata, keras_version: KERAS_FORMAT_VERSION, date_saved: timestamp(new Date()), strata_version: STRATA_VERSION };
   const files: Zippable = {
     'metadata.json': strToU8(JSON.stringify(metadata)),
     'config.json': strToU8(JSON.stringify(modelToConfig(model))),
@@ -59,6 +64,15 @@ function requireEntries(bytes: Uint8Array, where: string, names: string[]): Reco
 
 export function readKerasWeightsFromArchive(model: Functional, bytes: Uint8Array, where: string): string[] {
   return readKerasWeights(model, requireEntries(bytes, where, ['model.weights.h5'])['model.weights.h5']!, where);
+}
+
+/** The archive's `metadata.json`, parsed; reading it alone does not build the model. */
+export function readKerasMetadata(bytes: Uint8Array, where: string): Record<string, unknown> {
+  const metadata = parseJSON(requireEntries(bytes, where, ['metadata.json'])['metadata.json']!, `${where}: metadata.json`);
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw new ValueError(`${where}: metadata.json holds ${Array.isArray(metadata) ? 'a list' : JSON.stringify(metadata)}; expected an object.`);
+  }
+  return metadata as Record<string, unknown>;
 }
 
 /** The archive's `config.json`, parsed. */

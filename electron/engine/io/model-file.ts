@@ -25,14 +25,22 @@ function looksLikeJSON(bytes: Uint8Array): boolean {
   return text.startsWith('{');
 }
 
+export interface SaveOptions {
+  /** Fields added to a `.keras` file's metadata.json (only that format has a place for them). */
+  metadata?: Record<string, unknown>;
+}
+
 /**
  * Writes the model (architecture, weights, compile options, optimizer state), atomically, in
  * the format its name asks for: `.keras`, or a legacy `.h5`; or, for a path ending in
  * `model.json`, a TensorFlow.js layers model: that model.json and its weight files in its
  * folder (created if missing), each file atomic, without the optimizer state.
  */
-export function saveModel(model: Functional, path: string): void {
-  if (path.endsWith('.keras')) writeFileAtomic(path, writeKerasArchive(model));
+export function saveModel(model: Functional, path: string, options: SaveOptions = {}): void {
+  if (options.metadata && !path.endsWith('.keras')) {
+    throw new ValueError(`Cannot save metadata with model "${model.name}" to ${path}: only a .keras file has a metadata.json; expected a file name ending in .keras.`);
+  }
+  if (path.endsWith('.keras')) writeFileAtomic(path, writeKerasArchive(model, options.metadata));
   else if (path.endsWith('.h5') && !path.endsWith('.weights.h5')) writeFileAtomic(path, writeLegacyH5(model));
   else if (basename(path) === TFJS_MODEL_JSON) saveTfjs(model, dirname(path));
   else {

@@ -72,6 +72,18 @@ export class Trainer {
     initializeWeights(model, seed);
   }
 
+  /**
+   * The state of the generator that shuffles each epoch's samples: a run saved with it and
+   * resumed with it set shuffles its later epochs exactly as an uninterrupted run would.
+   */
+  get shuffleState(): number {
+    return this.rng.state;
+  }
+
+  set shuffleState(value: number) {
+    this.rng.state = value;
+  }
+
   /** The model's compile options; an uncompiled model can still predict (Keras allows it). */
   private compiled(): CompileConfig {
     return this.model.compileConfig ?? (this.predictOnly ??= new CompileConfig({}, this.model.outputNames));
@@ -306,7 +318,12 @@ export class Trainer {
     callbacks.call('onTrainBegin', {});
     for (let epoch = options.initialEpoch ?? 0; epoch < epochs && !control.stopTraining; epoch++) {
       callbacks.call('onEpochBegin', epoch, {});
-      if (options.shuffle ?? true) this.rng.shuffle(order);
+      if (options.shuffle ?? true) {
+        // Each epoch shuffles 0…n-1 afresh (as Keras does): its order depends on the generator's
+        // state alone, so a run resumed with that state shuffles as an uninterrupted one.
+        for (let i = 0; i < n; i++) order[i] = i;
+        this.rng.shuffle(order);
+      }
       native.write(step.index.train, order);
       const acc = this.newAccumulator(step);
       let batchIndex = 0;

@@ -14,7 +14,7 @@ import {
   type EventPayload,
   type Reply,
 } from '../../../shared/ipc/index.js';
-import { createHandlers, type Handlers, type HostOptions } from './handlers.js';
+import { createHandlers, type HostOptions } from './handlers.js';
 
 export interface Host {
   /** Runs the handler of `channel` on `args`, both as they arrived (unchecked). Never throws. */
@@ -22,6 +22,8 @@ export interface Host {
   /** Subscribes to the events the host pushes to windows; returns the unsubscribe function. */
   onEvent(listener: <E extends EventName>(event: E, payload: EventPayload<E>) => void): () => void;
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
+  /** Stops what the host runs in the background (training processes; their runs read as interrupted). */
+  shutdown(): Promise<void>;
 }
 
 export type { HostOptions } from './handlers.js';
@@ -38,7 +40,12 @@ export const ERROR_CODES = {
 
 export function createHost(options: HostOptions): Host {
   const events = new EventEmitter();
-  const handlers: Handlers = createHandlers(options);
+  const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => {
+    const checked = checkEvent(event, payload);
+    if (!checked.ok) throw new Error(checked.message);
+    events.emit('event', event, checked.value);
+  };
+  const { handlers, services } = createHandlers(options, (runEvent) => emit('runs.event', runEvent));
 
   return {
     async invoke(channel, args) {
@@ -60,11 +67,8 @@ export function createHost(options: HostOptions): Host {
       events.on('event', forward);
       return () => events.off('event', forward);
     },
-    emit(event, payload) {
-      const checked = checkEvent(event, payload);
-      if (!checked.ok) throw new Error(checked.message);
-      events.emit('event', event, checked.value);
-    },
+    emit,
+    shutdown: () => services.runs.shutdown(),
   };
 }
 

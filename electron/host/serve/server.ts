@@ -1,6 +1,7 @@
 /**
  * Serve mode: the host on 127.0.0.1 — the built renderer over http, and the IPC contract over a
- * WebSocket at `/ipc` (JSON text frames: `invoke` → `reply`, and pushed `event`s). Only pages
+ * WebSocket at `/ipc` (`invoke` → `reply`, and pushed `event`s, in the frames of
+ * shared/ipc/wire-codec.ts: JSON text, or binary when a message carries typed arrays). Only pages
  * this server served may connect: the socket checks the Origin and Host headers, so another
  * web site open in the same browser cannot drive the host (which reads and writes files).
  */
@@ -8,8 +9,8 @@ import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { wireMessage, type WireMessage } from '../../../shared/ipc/index.js';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { decodeWire, encodeWire, wireMessage, type WireMessage } from '../../../shared/ipc/index.js';
 import type { Host } from '../ipc/index.js';
 import { serveStatic } from './static-files.js';
 
@@ -84,12 +85,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 /** One window's socket: calls go to the host in parallel, each answered by id; host events are pushed. */
 function bridge(ws: WebSocket, host: Host): void {
   const send = (message: WireMessage) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    if (ws.readyState === ws.OPEN) ws.send(encodeWire(message));
   };
   const unsubscribe = host.onEvent((event, payload) => send({ type: 'event', event, payload }));
   ws.on('close', unsubscribe);
   ws.on('message', (data, isBinary) => {
-    const parsed = parseMessage(isBinary ? null : data.toString());
+    const parsed = parseMessage(isBinary ? toBytes(data) : data.toString());
     if (!parsed.ok) {
       send({ type: 'reply', id: parsed.id ?? 0, ok: false, error: { message: parsed.message, code: 'invalid-message' } });
       return;
@@ -103,13 +104,13 @@ function bridge(ws: WebSocket, host: Host): void {
 
 type Parsed = { ok: true; message: Extract<WireMessage, { type: 'invoke' }> } | { ok: false; message: string; id?: number };
 
-function parseMessage(text: string | null): Parsed {
-  if (text === null) return { ok: false, message: 'Expected a JSON text frame; received a binary frame.' };
+function parseMessage(frame: string | Uint8Array): Parsed {
   let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, message: `Expected a JSON message; received ${JSON.stringify(text.slice(0, 40))}.` };
+    json = decodeWire(frame);
+  } catch (error) {
+    const what = typeof frame === 'string' ? `received ${JSON.stringify(frame.slice(0, 40))}` : (error as Error).message;
+    return { ok: false, message: `Expected a JSON message or a Strata binary frame; ${what}.` };
   }
   const id = typeof (json as { id?: unknown })?.id === 'number' ? (json as { id: number }).id : undefined;
   const checked = wireMessage.safeParse(json);
@@ -117,6 +118,11 @@ function parseMessage(text: string | null): Parsed {
     return { ok: false, id, message: 'Expected {"type":"invoke","id":<number>,"channel":<name>,"args":<value>}; received something else.' };
   }
   return { ok: true, message: checked.data };
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 function sameHost(request: IncomingMessage, origin: string): boolean {

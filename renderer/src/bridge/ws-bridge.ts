@@ -1,14 +1,16 @@
 /**
  * The host's API over a WebSocket (serve mode): each call is an `invoke` message with an id,
  * answered by a `reply` with the same id; the host pushes `event` messages. Messages are the
- * contract's `wireMessage`, checked on arrival so a malformed frame cannot break the window.
+ * contract's `wireMessage` in the frames of wire-codec.ts (typed arrays as binary), checked on
+ * arrival so a malformed frame cannot break the window.
  */
-import { wireMessage, type Channel, type ChannelArgs, type ChannelResult, type EventName, type EventPayload, type StrataApi } from '../../../shared/ipc/index.js';
+import { decodeWire, encodeWire, wireMessage, type Channel, type ChannelArgs, type ChannelResult, type EventName, type EventPayload, type StrataApi } from '../../../shared/ipc/index.js';
 
 /** The part of a browser WebSocket the bridge uses, so tests can hand in a fake. */
 export interface BridgeSocket {
   readonly readyState: number;
-  send(data: string): void;
+  binaryType?: string;
+  send(data: string | Uint8Array): void;
   addEventListener(type: 'open' | 'close' | 'error', listener: () => void): void;
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
 }
@@ -40,11 +42,12 @@ export function createWsBridge(socket: BridgeSocket, url: string): StrataApi {
   const pending = new Map<number, Pending>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
 
+  socket.binaryType = 'arraybuffer';
   socket.addEventListener('message', ({ data }) => {
-    if (typeof data !== 'string') return;
+    if (typeof data !== 'string' && !(data instanceof ArrayBuffer)) return;
     let raw: unknown;
     try {
-      raw = JSON.parse(data);
+      raw = decodeWire(data);
     } catch {
       return;
     }
@@ -78,7 +81,7 @@ export function createWsBridge(socket: BridgeSocket, url: string): StrataApi {
       const id = nextId++;
       return new Promise<ChannelResult<C>>((resolve, reject) => {
         pending.set(id, { channel, resolve: resolve as (value: unknown) => void, reject });
-        socket.send(JSON.stringify({ type: 'invoke', id, channel, args }));
+        socket.send(encodeWire({ type: 'invoke', id, channel, args }));
       });
     },
     on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {

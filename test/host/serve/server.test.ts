@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { decodeWire } from '../../../shared/ipc/index.js';
 import { createHost } from '../../../electron/host/ipc/index.js';
 import { RendererNotBuiltError, startServer, type RunningServer } from '../../../electron/host/serve/index.js';
 
@@ -80,9 +81,28 @@ describe('strata serve', () => {
     const invalid = await call(ws, { type: 'invoke', id: 8, channel: 'project.open', args: { dir: 5 } });
     expect(invalid).toMatchObject({ type: 'reply', id: 8, ok: false, error: { code: 'invalid-message' } });
     const garbage = await call(ws, 'not json');
-    expect(garbage).toMatchObject({ ok: false, error: { message: expect.stringContaining('Expected a JSON message') } });
+    expect(garbage).toMatchObject({ ok: false, error: { message: expect.stringContaining('Expected a JSON message or a Strata binary frame') } });
     ws.close();
   });
+
+  it('sends typed arrays (an MNIST sample\'s pixels) as a binary frame', async () => {
+    const project = join(root, 'project');
+    mkdirSync(join(project, 'datasets'), { recursive: true });
+    writeFileSync(join(project, 'strata.json'), JSON.stringify({ name: 'p', formatVersion: 1, models: [], datasets: ['digits'], defaults: {} }));
+    writeFileSync(join(project, 'datasets', 'digits.json'), JSON.stringify({ name: 'digits', source: { kind: 'builtin', id: 'mnist' } }));
+    const ws = await connect();
+    const frame = await new Promise<Buffer>((resolve) => {
+      ws.once('message', (data, isBinary) => (isBinary ? resolve(data as Buffer) : resolve(Buffer.from(''))));
+      ws.send(JSON.stringify({ type: 'invoke', id: 9, channel: 'datasets.samples', args: { dir: project, name: 'digits', split: 'train', offset: 0, count: 2 } }));
+    });
+    expect(frame.subarray(0, 4).toString()).toBe('STRB');
+    const reply = decodeWire(new Uint8Array(frame)) as { ok: boolean; value: Array<{ label: string; image: { pixels: Uint8Array } }> };
+    expect(reply.ok).toBe(true);
+    expect(reply.value.map((s) => s.label)).toEqual(['5', '0']);
+    expect(reply.value[0]!.image.pixels).toBeInstanceOf(Uint8Array);
+    expect(reply.value[0]!.image.pixels).toHaveLength(28 * 28);
+    ws.close();
+  }, 30_000);
 
   it('refuses sockets from pages it did not serve', async () => {
     await expect(connect('http://evil.example')).rejects.toThrow(/403/);

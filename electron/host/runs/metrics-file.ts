@@ -1,0 +1,141 @@
+/**
+ * `metrics.jsonl`: one JSON object per line, appended by the training thread as values come.
+ * A kill can cut the last line short, so readers take complete lines only (up to the last
+ * newline); resuming a run rewrites the file (atomically) to the lines of the epochs it keeps.
+ *
+ *   {"scope":"batch","x":<global batch index>,"epoch":<epoch index>,"logs":{"loss":…}}
+ *   {"scope":"epoch","x":<epochs completed>,"epoch":<epoch index>,"logs":{"loss":…,"val_loss":…}}
+ */
+import { open, readFile, stat } from 'node:fs/promises';
+import type { RunMetrics } from '../../../shared/ipc/index.js';
+import { writeFileAtomic } from '../../engine/io/atomic-write.js';
+import { isNotFound } from '../projects/files.js';
+
+export interface MetricsLine {
+  scope: 'batch' | 'epoch';
+  x: number;
+  /** The index of the epoch the line belongs to (0 for the first). */
+  epoch: number;
+  logs: Record<string, number>;
+}
+
+export function formatMetricsLine(line: MetricsLine): string {
+  return `${JSON.stringify(line)}\n`;
+}
+
+function parseLine(text: string): MetricsLine | null {
+  try {
+    const value = JSON.parse(text) as Partial<MetricsLine>;
+    if ((value.scope === 'batch' || value.scope === 'epoch') && typeof value.x === 'number' && typeof value.epoch === 'number' && value.logs && typeof value.logs === 'object') {
+      return value as MetricsLine;
+    }
+  } catch {
+    // a line that is not JSON is skipped like a cut one
+  }
+  return null;
+}
+
+/** The complete lines of a chunk of the file, and how many characters they take. */
+export function parseMetricsText(text: string): { lines: MetricsLine[]; consumed: number } {
+  const end = text.lastIndexOf('\n') + 1;
+  const lines: MetricsLine[] = [];
+  for (const row of text.slice(0, end).split('\n')) {
+    if (row === '') continue;
+    const line = parseLine(row);
+    if (line) lines.push(line);
+  }
+  return { lines, consumed: end };
+}
+
+export async function readMetricsLines(path: string): Promise<MetricsLine[]> {
+  try {
+    return parseMetricsText(await readFile(path, 'utf8')).lines;
+  } catch (error) {
+    if (isNotFound(error)) return [];
+    throw error;
+  }
+}
+
+/** Keeps the lines of the first `epochs` epochs: what a run resumed from the checkpoint after them had recorded. */
+export async function truncateMetrics(path: string, epochs: number): Promise<MetricsLine[]> {
+  const kept = (await readMetricsLines(path)).filter((l) => l.epoch < epochs);
+  writeFileAtomic(path, kept.map(formatMetricsLine).join(''));
+  return kept;
+}
+
+class Series {
+  x: number[] = [];
+  y: number[] = [];
+}
+
+/** One run's metrics as read so far, grown by reading only what was appended since. */
+class MetricsSnapshot {
+  ino = -1;
+  /** Bytes of the file read (complete lines only). */
+  offset = 0;
+  batch = new Map<string, Series>();
+  epoch = new Map<string, Series>();
+
+  add(lines: MetricsLine[]): void {
+    for (const line of lines) {
+      const table = line.scope === 'batch' ? this.batch : this.epoch;
+      for (const [name, value] of Object.entries(line.logs)) {
+        if (typeof value !== 'number') continue;
+        let series = table.get(name);
+        if (!series) table.set(name, (series = new Series()));
+        series.x.push(line.x);
+        series.y.push(value);
+      }
+    }
+  }
+
+  toRunMetrics(id: string): RunMetrics {
+    const out = (table: Map<string, Series>) =>
+      Object.fromEntries([...table].map(([name, s]) => [name, { x: Float64Array.from(s.x), y: Float64Array.from(s.y) }]));
+    return { id, batch: out(this.batch), epoch: out(this.epoch) };
+  }
+}
+
+/**
+ * Reads runs' metrics files, keeping what it read: a finished run is parsed once, and a run in
+ * training only from where the last read stopped. A rewritten file (a resume) is read afresh.
+ */
+export class MetricsReader {
+  private readonly snapshots = new Map<string, MetricsSnapshot>();
+
+  async read(id: string, path: string): Promise<RunMetrics> {
+    let info;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      this.snapshots.delete(path);
+      return new MetricsSnapshot().toRunMetrics(id);
+    }
+    let snapshot = this.snapshots.get(path);
+    if (!snapshot || snapshot.ino !== info.ino || info.size < snapshot.offset) {
+      snapshot = new MetricsSnapshot();
+      snapshot.ino = info.ino;
+      this.snapshots.set(path, snapshot);
+    }
+    if (info.size > snapshot.offset) {
+      const file = await open(path, 'r');
+      try {
+        const bytes = Buffer.alloc(info.size - snapshot.offset);
+        const { bytesRead } = await file.read(bytes, 0, bytes.length, snapshot.offset);
+        const chunk = bytes.subarray(0, bytesRead);
+        // Lines are cut at newline bytes, so a multi-byte character is never split.
+        const end = chunk.lastIndexOf(0x0a) + 1;
+        snapshot.add(parseMetricsText(chunk.subarray(0, end).toString('utf8')).lines);
+        snapshot.offset += end;
+      } finally {
+        await file.close();
+      }
+    }
+    return snapshot.toRunMetrics(id);
+  }
+
+  forget(path: string): void {
+    this.snapshots.delete(path);
+  }
+}
