@@ -110,7 +110,11 @@ export const CHANNELS = {
   'runs.stop': channel(z.object({ dir: s.folderPath, id: z.string() }), t.runSummary, 'stops a run cleanly after the current batch (a queued run is dropped)'),
   'runs.pause': channel(z.object({ dir: s.folderPath, id: z.string() }), t.runSummary, 'pauses a training run after the current batch'),
   'runs.resume': channel(z.object({ dir: s.folderPath, id: z.string() }), t.runSummary, 'resumes a paused run'),
-  'runs.metrics': channel(z.object({ dir: s.folderPath, ids: z.array(z.string()).max(100) }), z.array(t.runMetrics), 'the batch and epoch metrics of runs'),
+  'runs.metrics': channel(
+    z.object({ dir: s.folderPath, ids: z.array(z.string()).max(100), maxPoints: z.number().int().min(3).max(10_000_000).optional() }),
+    z.array(t.runMetrics),
+    'the batch and epoch metrics of runs; with maxPoints, longer series thinned to that many points (LTTB)',
+  ),
   'runs.log': channel(z.object({ dir: s.folderPath, id: z.string() }), z.object({ lines: z.array(z.string()) }), "a run's log"),
   'runs.update': channel(
     z.object({

@@ -76,7 +76,7 @@ export function createHandlers(options: HostOptions, emitRunEvent: (event: RunEv
     'runs.stop': async ({ dir, id }) => runs.stop(dir, id),
     'runs.pause': async ({ dir, id }) => runs.pause(dir, id),
     'runs.resume': async ({ dir, id }) => runs.resume(dir, id),
-    'runs.metrics': async ({ dir, ids }) => runs.metrics(dir, ids),
+    'runs.metrics': async ({ dir, ids, maxPoints }) => runs.metrics(dir, ids, maxPoints),
     'runs.log': async ({ dir, id }) => runs.log(dir, id),
     'runs.update': async ({ dir, id, patch }) => runs.update(dir, id, patch),
     'runs.delete': async ({ dir, id }) => {

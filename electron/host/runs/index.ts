@@ -51,6 +51,8 @@ import {
   type RunRecord,
 } from './run-files.js';
 import { TrainingSession, type TrainingOutcome } from './training-session.js';
+import { lttb } from '../../../shared/charts/index.js';
+import type { MetricSeries } from '../../../shared/ipc/index.js';
 
 export type { ForkTraining, TrainingProcess } from './fork-training.js';
 export type { FromTraining, ToTraining } from './messages.js';
@@ -122,7 +124,9 @@ export class RunService {
       }
       records.push(await this.settleOrphan(dir, record));
     }
-    return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id)).map(toSummary);
+    const sorted = records.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+    this.warmMetrics(dir, sorted.map((r) => r.id));
+    return sorted.map(toSummary);
   }
 
   /** Queues a run of the project's model as it is now; it trains when no other run does. */
@@ -170,8 +174,22 @@ export class RunService {
     return this.resumeFromCheckpoint(dir, id, last.file);
   }
 
-  async metrics(dir: string, ids: string[]): Promise<RunMetrics[]> {
-    return Promise.all(ids.map((id) => this.metricsReader.read(id, metricsFile(dir, checkRunId(id)))));
+  /**
+   * The runs' metrics; with `maxPoints`, each series longer than that is thinned by LTTB (its
+   * shape, first and last points and extremes kept) so that a comparison of long runs crosses
+   * to the window as a few thousand points per curve.
+   */
+  async metrics(dir: string, ids: string[], maxPoints?: number): Promise<RunMetrics[]> {
+    const all = await Promise.all(ids.map((id) => this.metricsReader.read(id, metricsFile(dir, checkRunId(id)))));
+    return maxPoints === undefined ? all : all.map((run) => thinMetrics(run, maxPoints));
+  }
+
+  /** Reads the metrics of listed runs in the background, one file at a time, so that opening a comparison finds them parsed. */
+  private warmMetrics(dir: string, ids: string[]): void {
+    void ids.reduce<Promise<unknown>>(
+      (previous, id) => previous.then(() => new Promise((done) => setImmediate(done))).then(() => this.metricsReader.read(id, metricsFile(dir, id)).catch(() => undefined)),
+      Promise.resolve(),
+    );
   }
 
   async log(dir: string, id: string): Promise<{ lines: string[] }> {
@@ -460,4 +478,11 @@ export class RunService {
   private emitStatus(dir: string, record: RunRecord): void {
     this.emit({ kind: 'status', dir, run: toSummary(record) });
   }
+}
+
+function thinMetrics(run: RunMetrics, maxPoints: number): RunMetrics {
+  // The series are the host's own Float64Arrays, so what LTTB returns is too.
+  const thin = (table: RunMetrics['batch']) =>
+    Object.fromEntries(Object.entries(table).map(([name, series]) => [name, lttb(series.x, series.y, maxPoints) as MetricSeries]));
+  return { id: run.id, batch: thin(run.batch), epoch: thin(run.epoch) };
 }

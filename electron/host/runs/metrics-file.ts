@@ -102,8 +102,20 @@ class MetricsSnapshot {
  */
 export class MetricsReader {
   private readonly snapshots = new Map<string, MetricsSnapshot>();
+  /** The read in progress per file: reads of one file run one after the other, or both would add the same lines. */
+  private readonly reading = new Map<string, Promise<unknown>>();
 
-  async read(id: string, path: string): Promise<RunMetrics> {
+  read(id: string, path: string): Promise<RunMetrics> {
+    const previous = this.reading.get(path) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.readNow(id, path));
+    this.reading.set(path, next);
+    void next.finally(() => {
+      if (this.reading.get(path) === next) this.reading.delete(path);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  private async readNow(id: string, path: string): Promise<RunMetrics> {
     let info;
     try {
       info = await stat(path);

@@ -84,7 +84,9 @@ function engineCallbacks(): Callback[] {
 function recordConfusion(trainer: Trainer, model: Functional, evaluation: FedSplit | null, classNames: string[] | null): void {
   if (!evaluation || !classNames || model.outputNames.length !== 1) return;
   const y = evaluation.y[model.outputNames[0]!]!;
-  const result = confusionMatrix(trainer, model, evaluation.x as Record<string, HostTensor>, y, classNames, evaluation.split);
+  // Samples held out of a split by the validation split are named as what they were used for.
+  const shown = evaluation.offset > 0 ? `validation (held out of ${evaluation.split})` : evaluation.split;
+  const result = confusionMatrix(trainer, model, evaluation.x as Record<string, HostTensor>, y, classNames, shown);
   if (!result) return;
   writeConfusion(runFile('confusion.json'), { matrix: result.matrix, split: evaluation.split, offset: evaluation.offset, labels: y, predicted: result.predicted });
 }
