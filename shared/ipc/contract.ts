@@ -82,9 +82,9 @@ export const CHANNELS = {
   ),
   'datasets.list': channel(z.object({ dir: s.folderPath }), z.array(t.datasetDefinition), "the project's dataset definitions"),
   'datasets.save': channel(
-    z.object({ dir: s.folderPath, definition: t.datasetDefinition }),
+    z.object({ dir: s.folderPath, definition: t.datasetDefinition, copyIntoProject: z.boolean().default(false) }),
     t.datasetInfo,
-    'writes datasets/<name>.json (after reading the data once to check it) and adds it to the manifest',
+    'writes datasets/<name>.json (after reading the data once to check it) and adds it to the manifest; the data stays where it is unless copyIntoProject',
   ),
   'datasets.delete': channel(z.object({ dir: s.folderPath, name: t.datasetName }), z.object({}), 'removes a dataset definition (never the data)'),
   'datasets.info': channel(z.object({ dir: s.folderPath, name: t.datasetName }), t.datasetInfo, "a dataset's fields, splits and class counts"),

@@ -20,6 +20,8 @@ let page: Page;
 const runsTable = () => page.getByRole('region', { name: 'Runs' });
 const progress = () => page.getByRole('region', { name: 'Training progress' });
 const runForm = () => page.getByRole('form', { name: 'New run' });
+/** The activity bar's buttons: Model, Datasets, Runs. */
+const area = (name: string) => page.getByRole('navigation', { name: 'Studio areas' }).getByRole('button', { name, exact: true });
 const runRow = (name: string) => runsTable().getByRole('row').filter({ hasText: name });
 
 async function startRun(options: { epochs: number; learningRate?: number }): Promise<void> {
@@ -63,13 +65,13 @@ describe('training in the studio (serve mode, Chromium)', () => {
   });
 
   it('picks MNIST and trains one epoch, the curves growing, to a validation accuracy above 0.9', async () => {
-    await page.getByRole('button', { name: 'Datasets', exact: true }).click();
+    await area('Datasets').click();
     await page.getByRole('region', { name: 'Datasets' }).getByRole('button', { name: 'Add MNIST' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Add dataset' }).click();
     await expect.poll(() => page.getByRole('region', { name: 'Datasets' }).innerText(), { timeout: 30_000 }).toMatch(/mnist[\s\S]*60[\s,]?000/);
     await screenshot(page, SHOTS, '1-mnist-dataset');
 
-    await page.getByRole('button', { name: 'Runs', exact: true }).click();
+    await area('Runs').click();
     await startRun({ epochs: 1 });
     const bar = progress().getByRole('progressbar');
     const seen: number[] = [];
@@ -123,5 +125,48 @@ describe('training in the studio (serve mode, Chromium)', () => {
     await expect.poll(() => table.innerText()).toMatch(/[Ll]earning rate[\s\S]*0\.0003/);
     await screenshot(page, SHOTS, '5-compared');
     expect(existsSync(join(serve.home, 'Strata', 'training', 'runs'))).toBe(true);
+  });
+
+  it('opens a confusion-matrix cell on its misclassified samples', async () => {
+    await runsTable().getByRole('button', { name: 'Open mnist_model #1' }).click();
+    const matrix = page.getByRole('region', { name: 'Confusion matrix' }).or(page.locator('section[aria-label="Confusion matrix"]'));
+    const cell = matrix.getByRole('button', { name: / taken for / }).first();
+    await cell.waitFor({ timeout: 30_000 });
+    const [count, actual, predicted] = (await cell.getAttribute('aria-label'))!.match(/^(\d+) (\S+) taken for (\S+)$/)!.slice(1);
+    await cell.click();
+    const samples = page.getByRole('list', { name: 'Misclassified samples' });
+    await expect.poll(() => samples.getByRole('img').count(), { timeout: 30_000 }).toBe(Math.min(Number(count), 32));
+    // Each sample shown carries the true label of its row.
+    const labels = await samples.getByRole('img').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+    expect(labels.every((l) => l.endsWith(`: ${actual}`))).toBe(true);
+    expect(actual).not.toBe(predicted);
+    await screenshot(page, SHOTS, '6-misclassified');
+  });
+
+  it('branches a run with an edited model, naming the layers that start afresh, and restores a checkpoint into the editor', async () => {
+    await area('Model').click();
+    const graph = page.getByRole('region', { name: 'Model graph' });
+    await graph.getByRole('button', { name: /^dense_1 Dense/ }).click();
+    await page.getByRole('region', { name: 'Inspector' }).getByLabel('units').fill('32');
+    await page.getByRole('region', { name: 'Inspector' }).getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.getByRole('region', { name: 'Summary' }).innerText(), { timeout: 20_000 }).toMatch(/dense_1 \(Dense\)\s+\(None, 32\)/);
+
+    await area('Runs').click();
+    await runsTable().getByRole('button', { name: 'Open mnist_model #1' }).click();
+    await page.getByRole('button', { name: 'Branch from epoch 1' }).click();
+    const told = page.getByRole('dialog', { name: 'Branched run' });
+    await expect.poll(() => told.innerText(), { timeout: 30_000 }).toMatch(/dense_1[\s\S]*dense_2|dense_2[\s\S]*dense_1/);
+    expect(await told.innerText()).not.toMatch(/\bdense\b(?!_)/);
+    await screenshot(page, SHOTS, '7-branched');
+    await told.getByRole('button', { name: 'OK' }).click();
+    await expect.poll(() => status('mnist_model #4'), { timeout: 120_000, interval: 500 }).toBe('completed');
+
+    await runsTable().getByRole('button', { name: 'Open mnist_model #1' }).click();
+    await page.getByRole('button', { name: 'Restore epoch 1 into the editor' }).click();
+    await area('Model').click();
+    await expect.poll(() => page.getByRole('region', { name: 'Summary' }).innerText(), { timeout: 20_000 }).toMatch(/dense_1 \(Dense\)\s+\(None, 64\)/);
+    const weights = join(serve.home, 'Strata', 'training', 'models', 'mnist_model.weights.h5');
+    expect(existsSync(weights)).toBe(true);
+    await screenshot(page, SHOTS, '8-restored');
   });
 });

@@ -26,6 +26,7 @@ import { autoMapping, fitProblems, type ModelPort } from './fit.js';
 import { prepare, type PreparedDataset } from './prepare.js';
 import { samplesOf } from './samples.js';
 import { builtinDatasets, loadSource, previewCsv, sourceFiles, sourcePath, type BuiltinDataset } from './sources/index.js';
+import { copyIntoProject } from './copy-source.js';
 
 export { autoMapping, fitProblems, type ModelPort } from './fit.js';
 export { DatasetCache, DEFAULT_CACHE_BYTES } from './cache.js';
@@ -107,9 +108,14 @@ export class DatasetService {
   }
 
   /** Reads the data once (refusing what cannot be read), then writes the definition and names it in the manifest. */
-  async save(dir: string, definition: DatasetDefinition): Promise<DatasetInfo> {
-    const checked = datasetDefinition.parse(definition);
+  /**
+   * Checks the data by reading it, then writes the definition; with `copy`, the source files
+   * are first copied under datasets/<name>/ and the definition points at the copies.
+   */
+  async save(dir: string, definition: DatasetDefinition, options: { copy?: boolean } = {}): Promise<DatasetInfo> {
+    let checked = datasetDefinition.parse(definition);
     const data = await preparedOrThrow(dir, checked, this.cache);
+    if (options.copy) checked = await copyIntoProject(dir, checked);
     await writeDefinition(dir, checked);
     return data.info;
   }

@@ -62,7 +62,7 @@ export function createHandlers(options: HostOptions, emitRunEvent: (event: RunEv
     'modelApi.declarations': async () => modelApiDeclarations(),
     'datasets.builtins': async () => datasets.builtins(),
     'datasets.list': async ({ dir }) => datasets.list(dir),
-    'datasets.save': async ({ dir, definition }) => datasets.save(dir, definition),
+    'datasets.save': async ({ dir, definition, copyIntoProject }) => datasets.save(dir, definition, { copy: copyIntoProject }),
     'datasets.delete': async ({ dir, name }) => {
       await datasets.delete(dir, name);
       return {};

@@ -39,12 +39,59 @@ function parseLine(text: string): MetricsLine | null {
 export function parseMetricsText(text: string): { lines: MetricsLine[]; consumed: number } {
   const end = text.lastIndexOf('\n') + 1;
   const lines: MetricsLine[] = [];
-  for (const row of text.slice(0, end).split('\n')) {
-    if (row === '') continue;
-    const line = parseLine(row);
-    if (line) lines.push(line);
-  }
+  forEachLine(text.slice(0, end), (line) => lines.push(line));
   return { lines, consumed: end };
+}
+
+const SCOPE = '{"scope":"';
+const X = '","x":';
+const EPOCH = ',"epoch":';
+const LOGS = ',"logs":{';
+
+/**
+ * Calls `take` for each line of `text` (complete lines only). Lines as formatMetricsLine writes
+ * them are scanned directly — a comparison reads millions of them, and JSON.parse with the
+ * objects it builds takes most of that time; any other form (an escaped name, a null for NaN)
+ * goes through JSON.parse.
+ */
+function forEachLine(text: string, take: (line: MetricsLine) => void): void {
+  let start = 0;
+  for (let end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) {
+    if (end === start) continue;
+    const line = scanLine(text, start, end) ?? parseLine(text.slice(start, end));
+    if (line) take(line);
+  }
+}
+
+function scanLine(text: string, start: number, end: number): MetricsLine | null {
+  if (!text.startsWith(SCOPE, start)) return null;
+  let p = start + SCOPE.length;
+  const scopeEnd = text.indexOf('"', p);
+  const scope = text.slice(p, scopeEnd);
+  if ((scope !== 'batch' && scope !== 'epoch') || !text.startsWith(X, scopeEnd)) return null;
+  p = scopeEnd + X.length;
+  const xEnd = text.indexOf(',', p);
+  const x = Number(text.slice(p, xEnd));
+  if (xEnd < 0 || xEnd > end || !text.startsWith(EPOCH, xEnd)) return null;
+  p = xEnd + EPOCH.length;
+  const epochEnd = text.indexOf(',', p);
+  const epoch = Number(text.slice(p, epochEnd));
+  if (epochEnd < 0 || epochEnd > end || !text.startsWith(LOGS, epochEnd) || !Number.isFinite(x) || !Number.isFinite(epoch)) return null;
+  p = epochEnd + LOGS.length;
+  const logs: Record<string, number> = {};
+  while (text.charCodeAt(p) === 0x22 /* " */) {
+    const keyEnd = text.indexOf('"', p + 1);
+    if (keyEnd < 0 || keyEnd > end || text.charCodeAt(keyEnd + 1) !== 0x3a /* : */) return null;
+    const key = text.slice(p + 1, keyEnd);
+    if (key.includes('\\')) return null;
+    let valueEnd = keyEnd + 2;
+    while (valueEnd < end && text.charCodeAt(valueEnd) !== 0x2c /* , */ && text.charCodeAt(valueEnd) !== 0x7d /* } */) valueEnd++;
+    const value = Number(text.slice(keyEnd + 2, valueEnd));
+    if (valueEnd === keyEnd + 2 || !Number.isFinite(value)) return null;
+    logs[key] = value;
+    p = text.charCodeAt(valueEnd) === 0x2c ? valueEnd + 1 : valueEnd;
+  }
+  return p + 2 === end && text.charCodeAt(p) === 0x7d && text.charCodeAt(p + 1) === 0x7d ? { scope, x, epoch, logs } : null;
 }
 
 export async function readMetricsLines(path: string): Promise<MetricsLine[]> {
@@ -76,16 +123,15 @@ class MetricsSnapshot {
   batch = new Map<string, Series>();
   epoch = new Map<string, Series>();
 
-  add(lines: MetricsLine[]): void {
-    for (const line of lines) {
-      const table = line.scope === 'batch' ? this.batch : this.epoch;
-      for (const [name, value] of Object.entries(line.logs)) {
-        if (typeof value !== 'number') continue;
-        let series = table.get(name);
-        if (!series) table.set(name, (series = new Series()));
-        series.x.push(line.x);
-        series.y.push(value);
-      }
+  add(line: MetricsLine): void {
+    const table = line.scope === 'batch' ? this.batch : this.epoch;
+    for (const name in line.logs) {
+      const value = line.logs[name];
+      if (typeof value !== 'number') continue;
+      let series = table.get(name);
+      if (!series) table.set(name, (series = new Series()));
+      series.x.push(line.x);
+      series.y.push(value);
     }
   }
 
@@ -138,7 +184,7 @@ export class MetricsReader {
         const chunk = bytes.subarray(0, bytesRead);
         // Lines are cut at newline bytes, so a multi-byte character is never split.
         const end = chunk.lastIndexOf(0x0a) + 1;
-        snapshot.add(parseMetricsText(chunk.subarray(0, end).toString('utf8')).lines);
+        forEachLine(chunk.subarray(0, end).toString('utf8'), (line) => snapshot.add(line));
         snapshot.offset += end;
       } finally {
         await file.close();

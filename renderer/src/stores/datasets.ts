@@ -103,9 +103,9 @@ export const useDatasetsStore = defineStore('datasets', () => {
     if (seq === sampleSeq) samples.value = got;
   }
 
-  /** Writes a definition (the host reads the data once to check it) and shows it. */
-  async function save(definition: DatasetDefinition): Promise<DatasetInfo> {
-    const info = await strataApi().invoke('datasets.save', { dir: currentDir(), definition });
+  /** Writes a definition (the host reads the data once to check it, and copies it into the project if asked) and shows it. */
+  async function save(definition: DatasetDefinition, copyIntoProject = false): Promise<DatasetInfo> {
+    const info = await strataApi().invoke('datasets.save', { dir: currentDir(), definition, copyIntoProject });
     infos.value[definition.name] = info;
     await refresh();
     await select(definition.name);

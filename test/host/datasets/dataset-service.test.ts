@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { readFile, writeFile, unlink } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_DIRS } from '../../../electron/engine/data/index.js';
@@ -150,5 +151,24 @@ describe('definitions in the project', () => {
       /Dataset "points2" could not be read: .*points\.csv does not exist/,
     );
     expect(existsSync(join(project.dir, 'datasets', 'points2.json'))).toBe(false);
+  });
+
+  it('copies the data into the project when asked, and reads the copy from then on', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'strata-outside-'));
+    const csv = join(outside, 'measurements.csv');
+    await writeFile(csv, 'x,y,label\n1,2,a\n3,4,b\n5,6,a\n');
+    const definition: DatasetDefinition = {
+      name: 'measured',
+      source: { kind: 'csv', path: csv, features: ['x', 'y'], label: 'label', types: {} },
+      splits: { validation: 0, test: 0 },
+      preprocessing: { scale: 'none', oneHot: false, shuffleSeed: null },
+    };
+    await service.save(project.dir, definition, { copy: true });
+    const saved = JSON.parse(readFileSync(join(project.dir, 'datasets', 'measured.json'), 'utf8')) as DatasetDefinition;
+    expect(saved.source).toMatchObject({ kind: 'csv', path: 'datasets/measured/measurements.csv' });
+    expect(readFileSync(join(project.dir, 'datasets', 'measured', 'measurements.csv'), 'utf8')).toBe('x,y,label\n1,2,a\n3,4,b\n5,6,a\n');
+    await rm(outside, { recursive: true, force: true });
+    const info = await service.info(project.dir, 'measured');
+    expect(info).toMatchObject({ available: true, classNames: ['a', 'b'] });
   });
 });

@@ -16,6 +16,23 @@ describe('metrics.jsonl', () => {
     expect(consumed).toBe(text.lastIndexOf('\n') + 1);
   });
 
+  test('lines read by the fast scanner are exactly what JSON.parse gives, and odd lines still read', () => {
+    const written: MetricsLine[] = [
+      batch(0, 0, 1),
+      { scope: 'batch', x: 1, epoch: 0, logs: { loss: -1.5e-7, accuracy: 0.25, 'auc_1': 1 } },
+      { scope: 'epoch', x: 1, epoch: 0, logs: {} },
+      { scope: 'epoch', x: 2, epoch: 1, logs: { 'we"ird\\name': 3, loss: 2 } },
+    ];
+    const text = written.map(formatMetricsLine).join('') + '{"scope":"batch","x":3,"epoch":1,"logs":{"loss":null}}\n' + '{"logs":{"loss":1},"scope":"batch","x":4,"epoch":1}\n' + 'not json\n';
+    const { lines } = parseMetricsText(text);
+    expect(lines.slice(0, 4)).toEqual(written);
+    // NaN is written as null (a line kept, its value not a number), and other key orders parse too.
+    expect(lines.slice(4)).toEqual([
+      { scope: 'batch', x: 3, epoch: 1, logs: { loss: null } },
+      { scope: 'batch', x: 4, epoch: 1, logs: { loss: 1 } },
+    ]);
+  });
+
   test('truncating to N epochs keeps the lines of the first N epochs only', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'strata-metrics-')), 'metrics.jsonl');
     writeFileSync(path, [batch(0, 0, 1), epochLine(0, 1), batch(1, 1, 0.5), epochLine(1, 0.5), batch(2, 2, 0.2)].map(formatMetricsLine).join('') + '{"cut');
