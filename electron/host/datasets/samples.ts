@@ -7,8 +7,8 @@ import { rowSize, type HostTensor } from '../../engine/data/index.js';
 import type { DatasetSample } from '../../../shared/ipc/index.js';
 import type { PreparedDataset, Scaling } from './prepare.js';
 
-/** float32 arithmetic leaves 5.1 as 5.099999904632568; seven significant digits are what float32 holds. */
-const shown = (value: number): number => Number(value.toPrecision(7));
+/** float32 arithmetic (and undoing a standardization) leaves 5.1 as 5.0999999; six significant digits show what was written. */
+const shown = (value: number): number => Number(value.toPrecision(6));
 
 function unscale(value: number, position: number, scaling: Scaling): number {
   if (scaling.kind === 'unit') return value * 255;
