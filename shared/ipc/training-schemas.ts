@@ -32,7 +32,17 @@ export const datasetSource = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('idx'), images: z.string().min(1), labels: z.string().min(1).nullable() }),
   z.object({ kind: z.literal('npy'), x: z.string().min(1), y: z.string().min(1).nullable() }),
-  z.object({ kind: z.literal('npz'), path: z.string().min(1), x: z.string().min(1), y: z.string().min(1).nullable() }),
+  /**
+   * An NPZ archive: the members `x` names are the features, `y` the labels. Several members (a
+   * list) make one field each, named by its key, for models with several inputs or outputs;
+   * the first of `y` is the class label the preview counts.
+   */
+  z.object({
+    kind: z.literal('npz'),
+    path: z.string().min(1),
+    x: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(64)]),
+    y: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(64)]).nullable(),
+  }),
 ]);
 
 /** `datasets/<name>.json`. */

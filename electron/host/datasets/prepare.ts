@@ -136,11 +136,12 @@ export function prepare(definition: DatasetDefinition, source: SourceData): Prep
   }
 
   const ordered = Object.keys(splits).sort((a, b) => rank(a) - rank(b));
-  const fields: DatasetField[] = [...source.features, ...(label ? [label] : [])].map((name) => ({
+  const labelFields = [...(label ? [label] : []), ...(source.targets ?? [])];
+  const fields: DatasetField[] = [...source.features, ...labelFields].map((name) => ({
     name,
     dtype: train[name]!.dtype === 'int32' ? 'int32' : 'float32',
     shape: train[name]!.shape.slice(1),
-    role: name === label ? 'label' : 'feature',
+    role: labelFields.includes(name) ? 'label' : 'feature',
   }));
   const orderedSplits = Object.fromEntries(ordered.map((name) => [name, splits[name]!]));
   return {

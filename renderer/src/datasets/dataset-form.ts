@@ -81,7 +81,7 @@ function source(form: DatasetForm): DatasetSource {
     case 'npy':
       return { kind: 'npy', x: form.x.trim(), y: optional(form.y) };
     case 'npz':
-      return { kind: 'npz', path: form.path.trim(), x: form.x.trim(), y: optional(form.y) };
+      return { kind: 'npz', path: form.path.trim(), x: memberKeys(form.x), y: form.y.trim() === '' ? null : memberKeys(form.y) };
   }
 }
 
@@ -129,4 +129,10 @@ export function toDefinition(form: DatasetForm): DatasetDefinition {
       shuffleSeed: form.shuffleSeed.trim() === '' ? null : Number(form.shuffleSeed),
     },
   };
+}
+
+/** NPZ member keys as typed: one key, or several (comma-separated) for a model with several inputs or outputs. */
+export function memberKeys(text: string): string | string[] {
+  const keys = text.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  return keys.length === 1 ? keys[0]! : keys;
 }

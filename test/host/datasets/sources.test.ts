@@ -205,6 +205,42 @@ describe('array files', () => {
     );
   });
 
+  it('makes each NPZ member a field named by its key, for a model with several inputs and outputs', async () => {
+    const n = 6;
+    const title = { shape: [n, 4], data: Float32Array.from({ length: n * 4 }, (_, i) => i) };
+    const body = { shape: [n, 5], data: Float32Array.from({ length: n * 5 }, (_, i) => -i) };
+    const priority = { shape: [n, 1], data: Float32Array.from({ length: n }, (_, i) => i / n) };
+    const department = { shape: [n], data: Int32Array.from([0, 1, 2, 3, 0, 1]) };
+    await writeFile(
+      join(project.dir, 'tickets.npz'),
+      zip({ 'title.npy': encodeNpy(title), 'body.npy': encodeNpy(body), 'priority.npy': encodeNpy(priority), 'department.npy': encodeNpy(department) }),
+    );
+    const info = await service.save(project.dir, definition('tickets', { kind: 'npz', path: 'tickets.npz', x: ['title', 'body'], y: ['department', 'priority'] }));
+    expect(info.fields).toEqual([
+      { name: 'title', dtype: 'float32', shape: [4], role: 'feature' },
+      { name: 'body', dtype: 'float32', shape: [5], role: 'feature' },
+      { name: 'department', dtype: 'int32', shape: [], role: 'label' },
+      { name: 'priority', dtype: 'float32', shape: [1], role: 'label' },
+    ]);
+    expect(info.classNames).toEqual(['0', '1', '2', '3']);
+    const code = [
+      "import { Input, Model, layers } from 'strata';",
+      "const title = Input({ shape: [4], name: 'title' });",
+      "const body = Input({ shape: [5], name: 'body' });",
+      'const x = layers.concatenate([title, body]);',
+      "const priority = layers.Dense(1, { name: 'priority' })(x);",
+      "const department = layers.Dense(4, { name: 'department' })(x);",
+      "export default Model({ inputs: [title, body], outputs: [priority, department] });",
+    ].join('\n');
+    expect(await service.checkFit(project.dir, 'tickets', code, 'tickets.ts', null)).toEqual({
+      mapping: { inputs: { title: 'title', body: 'body' }, outputs: { priority: 'priority', department: 'department' } },
+      problems: [],
+    });
+    const data = await loadTrainingData(project.dir, 'tickets');
+    expect(Array.from(data.splits['train']!['body']!.data)).toEqual(Array.from(body.data));
+    await expect(service.save(project.dir, definition('twice', { kind: 'npz', path: 'tickets.npz', x: ['title', 'title'], y: null }))).rejects.toThrow(/"title" is named twice/);
+  });
+
   it('refuses labels that do not match the samples one for one', async () => {
     await writeFile(join(project.dir, 'y5.npy'), encodeNpy({ shape: [5], data: new Int32Array(5) }));
     await expect(service.save(project.dir, definition('mismatch', { kind: 'npy', x: 'x.npy', y: 'y5.npy' }))).rejects.toThrow(/y5\.npy: expected 6 labels, one per sample of .*x\.npy, received int32\[5\]/);

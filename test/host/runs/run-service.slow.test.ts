@@ -1,7 +1,9 @@
 /** Runs as the studio starts them: a training process per run, one at a time, stoppable, pausable, failing cleanly. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { zipSync } from 'fflate';
 import { describe, expect, test } from 'vitest';
+import { encodeNpy } from '../../../electron/engine/data/writers/npy.js';
 import { ended, recordingService, toyConfig, toyProject } from './helpers.js';
 
 const metricsLines = (dir: string, id: string) => {
@@ -97,5 +99,43 @@ describe('RunService', () => {
     const failed = await until(second.id, ended);
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatch(/No loss for output/);
+  });
+
+  test('a model with two inputs and two outputs trains on an NPZ dataset whose members feed them by name', async () => {
+    const dir = toyProject({
+      code: [
+        "import { Input, Model, layers, losses } from 'strata';",
+        "const title = Input({ shape: [4], name: 'title' });",
+        "const body = Input({ shape: [5], name: 'body' });",
+        "const h = layers.Dense(8, { activation: 'relu' })(layers.concatenate([title, body]));",
+        "const priority = layers.Dense(1, { name: 'priority' })(h);",
+        "const department = layers.Dense(3, { name: 'department' })(h);",
+        "const model = Model({ inputs: [title, body], outputs: [priority, department], name: 'toy' });",
+        "model.compile({ optimizer: 'adam', loss: { priority: 'mse', department: losses.SparseCategoricalCrossentropy({ fromLogits: true }) } });",
+        'export default model;',
+      ].join('\n'),
+    });
+    const n = 64;
+    const random = (length: number) => Float32Array.from({ length }, (_, i) => Math.sin(i * 12.9898) % 1);
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    writeFileSync(
+      join(dir, 'data', 'tickets.npz'),
+      zipSync(
+        {
+          'title.npy': encodeNpy({ shape: [n, 4], data: random(n * 4) }),
+          'body.npy': encodeNpy({ shape: [n, 5], data: random(n * 5) }),
+          'priority.npy': encodeNpy({ shape: [n, 1], data: random(n) }),
+          'department.npy': encodeNpy({ shape: [n], data: Int32Array.from({ length: n }, (_, i) => i % 3) }),
+        },
+        { level: 0 },
+      ),
+    );
+    const definition = { name: 'tickets', source: { kind: 'npz', path: 'data/tickets.npz', x: ['title', 'body'], y: ['department', 'priority'] } };
+    writeFileSync(join(dir, 'datasets', 'tickets.json'), JSON.stringify(definition));
+    const { runs, until } = recordingService();
+    const run = await runs.start(dir, toyConfig({ dataset: 'tickets', epochs: 2, batchSize: 16 }));
+    const done = await until(run.id, ended);
+    expect(done).toMatchObject({ status: 'completed', epochsDone: 2, error: null });
+    expect(Object.keys(done.last ?? {})).toEqual(expect.arrayContaining(['loss', 'priority_loss', 'department_loss']));
   });
 });

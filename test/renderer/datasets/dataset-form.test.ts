@@ -67,4 +67,14 @@ describe('the "Add dataset" form', () => {
     form.x = 'x_train';
     expect(toDefinition(form).source).toEqual({ kind: 'npz', path: 'a.npz', x: 'x_train', y: null });
   });
+
+  it('turns comma-separated NPZ keys into one field per member, for several inputs or outputs', () => {
+    const form = newDatasetForm();
+    form.name = 'tickets';
+    form.kind = 'npz';
+    form.path = 'tickets.npz';
+    form.x = 'title, body,';
+    form.y = 'department ,priority';
+    expect(toDefinition(form).source).toEqual({ kind: 'npz', path: 'tickets.npz', x: ['title', 'body'], y: ['department', 'priority'] });
+  });
 });

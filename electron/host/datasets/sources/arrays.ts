@@ -81,6 +81,40 @@ function arraysData(x: Located, y: Located | null): SourceData {
   return { splits: { train: split }, features: [feature.field], label: y ? FIELD.label : null, classNames, view: feature.view };
 }
 
+/**
+ * NPZ members as fields named by their keys: the features (float32; the first one is what the
+ * preview draws), then the labels (the first one is the class label when it holds integers).
+ */
+function namedMembers(members: Record<string, HostTensor>, xKeys: string[], yKeys: string[], path: string): SourceData {
+  const repeated = [...xKeys, ...yKeys].find((k, i, all) => all.indexOf(k) !== i);
+  if (repeated !== undefined) throw new Error(`${path}: the member "${repeated}" is named twice; expected each member as one field`);
+  const xs = xKeys.map((key) => npzMember(members, key, path));
+  const samples = xs[0]!.tensor.shape[0]!;
+  const split: FieldTensors = {};
+  let view: SourceData['view'] | null = null;
+  xs.forEach((x, i) => {
+    if (x.tensor.shape[0] !== samples) {
+      throw new Error(`${x.where}: expected ${samples} samples, as ${xs[0]!.where} has, received ${describeTensor(x.tensor)}`);
+    }
+    const feature = features(x);
+    split[xKeys[i]!] = feature.tensor;
+    view ??= { ...feature.view, field: xKeys[i]! };
+  });
+  let classNames: string[] | null = null;
+  yKeys.forEach((key, i) => {
+    const y = npzMember(members, key, path);
+    if (i === 0) {
+      const label = labels(y, samples, xs[0]!.where);
+      split[key] = label.tensor;
+      classNames = label.classNames;
+    } else {
+      if (y.tensor.shape[0] !== samples) throw new Error(`${y.where}: expected ${samples} rows, one per sample of ${xs[0]!.where}, received ${describeTensor(y.tensor)}`);
+      split[key] = y.tensor.dtype === 'uint8' ? asFloat(y.tensor) : y.tensor;
+    }
+  });
+  return { splits: { train: split }, features: xKeys, label: yKeys[0] ?? null, targets: yKeys.slice(1), classNames, view: view! };
+}
+
 function npzMember(members: Record<string, HostTensor>, key: string, path: string): Located {
   const tensor = members[key.endsWith('.npy') ? key.slice(0, -4) : key];
   if (!tensor) {
@@ -101,7 +135,11 @@ export function loadArrays(source: ArraySource, resolve: Resolve): SourceData {
     case 'npz': {
       const path = resolve(source.path);
       const members = readNpz(path);
-      return arraysData(npzMember(members, source.x, path), source.y === null ? null : npzMember(members, source.y, path));
+      if (typeof source.x === 'string' && (source.y === null || typeof source.y === 'string')) {
+        return arraysData(npzMember(members, source.x, path), source.y === null ? null : npzMember(members, source.y, path));
+      }
+      const list = (keys: string | string[] | null) => (keys === null ? [] : typeof keys === 'string' ? [keys] : keys);
+      return namedMembers(members, list(source.x), list(source.y), path);
     }
   }
 }

@@ -23,6 +23,8 @@ export interface SourceData {
   features: string[];
   /** The label field: int32 class indices when `classNames` is set, float32 targets otherwise; null when unlabelled. */
   label: string | null;
+  /** Further label fields (a model with several outputs), used as they are: not counted, not one-hot encoded. */
+  targets?: string[];
   classNames: string[] | null;
   view: SampleView;
 }
