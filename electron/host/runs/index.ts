@@ -131,7 +131,7 @@ export class RunService {
 
   /** Queues a run of the project's model as it is now; it trains when no other run does. */
   async start(dir: string, config: RunConfig): Promise<RunSummary> {
-    const checked = runConfig.parse(config);
+    const checked = trainable(config);
     const id = newRunId();
     const { record } = await this.create(dir, id, checked, null);
     if (record.status === 'queued') this.enqueue({ dir, id, start: { kind: 'fresh', startingWeights: join(dir, MODELS_FOLDER, `${checked.model}.weights.h5`) } });
@@ -276,7 +276,7 @@ export class RunService {
   async branch(dir: string, id: string, file: string, config: RunConfig): Promise<{ run: RunSummary; reinitialized: string[] }> {
     const parent = await this.current(dir, id);
     const checkpoint = await this.checkpoint(dir, id, file);
-    const checked = runConfig.parse(config);
+    const checked = trainable(config);
     const newId = newRunId();
     const { record, model } = await this.create(dir, newId, checked, { run: id, checkpoint: checkpoint.file });
     if (!model) return { run: toSummary(record), reinitialized: [] };
@@ -485,4 +485,13 @@ function thinMetrics(run: RunMetrics, maxPoints: number): RunMetrics {
   const thin = (table: RunMetrics['batch']) =>
     Object.fromEntries(Object.entries(table).map(([name, series]) => [name, lttb(series.x, series.y, maxPoints) as MetricSeries]));
   return { id: run.id, batch: thin(run.batch), epoch: thin(run.epoch) };
+}
+
+/** The run config checked, and refused when it asks for a device this build cannot train on. */
+function trainable(config: RunConfig): RunConfig {
+  const checked = runConfig.parse(config);
+  if (checked.device !== 'cpu') {
+    throw new Error(`Runs train on the CPU in this build of Strata: it has no CUDA backend yet, so device "${checked.device}" cannot be used. Choose device "cpu".`);
+  }
+  return checked;
 }

@@ -138,4 +138,11 @@ describe('RunService', () => {
     expect(done).toMatchObject({ status: 'completed', epochsDone: 2, error: null });
     expect(Object.keys(done.last ?? {})).toEqual(expect.arrayContaining(['loss', 'priority_loss', 'department_loss']));
   });
+
+  test('a run on a device this build has no backend for is refused, saying why', async () => {
+    const dir = toyProject();
+    const { runs } = recordingService();
+    await expect(runs.start(dir, toyConfig({ device: 'cuda' }))).rejects.toThrow(/no CUDA backend yet, so device "cuda" cannot be used/);
+    expect(await runs.list(dir)).toEqual([]);
+  });
 });
