@@ -6,8 +6,7 @@
 // The main process itself is not bundled: electron/main/entry.mjs runs it from source with tsx.
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { writeFileAtomic } from './atomic-write.mjs';
-import { writeModelApiDeclarations } from './model-api-declarations.mjs';
+import { writeModelApiDeclarations, writeOutput } from './model-api-declarations.mjs';
 
 const PRELOAD_OUT = fileURLToPath(new URL('../dist/electron/preload.cjs', import.meta.url));
 
@@ -23,7 +22,7 @@ const preload = await esbuild.build({
   minify: true,
   logLevel: 'warning',
 });
-await writeFileAtomic(PRELOAD_OUT, preload.outputFiles[0].contents);
+writeOutput(PRELOAD_OUT, preload.outputFiles[0].contents);
 console.log(`Wrote ${PRELOAD_OUT}`);
 
 const { file, count } = await writeModelApiDeclarations();

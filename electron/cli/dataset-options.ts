@@ -6,6 +6,7 @@ import type { Functional } from '../engine/graph/functional.js';
 import type { ArrayData } from '../engine/training/data-adapter.js';
 import type { OptionSpec } from './command.js';
 import { UsageError } from './errors.js';
+import { inputFeed } from '../host/datasets/fit.js';
 
 export const DATASETS = ['mnist', 'fashion-mnist', 'iris', 'xor', 'spirals', 'blobs', 'circles'] as const;
 
@@ -49,9 +50,9 @@ function fitTo(t: HostTensor, shape: Array<number | null>, where: string): Array
   const n = t.shape[0]!;
   const want = shape.slice(1);
   const have = t.shape.slice(1);
-  const size = (s: Array<number | null>) => s.reduce<number>((a, d) => a * (d ?? NaN), 1);
-  if (want.every((d) => d !== null) && size(want) === size(have)) return { shape: [n, ...(want as number[])], data: t.data };
-  if (want.length === have.length && want.every((d, i) => d === null || d === have[i])) return t;
+  const feed = inputFeed(want, have);
+  if (feed === 'as-is') return t;
+  if (feed === 'reshaped') return { shape: [n, ...(want as number[])], data: t.data };
   throw new UsageError(
     `${where}: the model expects samples of shape (${want.map((d) => d ?? 'None').join(', ')}), the dataset has (${have.join(', ')}).`,
   );

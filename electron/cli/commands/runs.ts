@@ -4,7 +4,7 @@
  * NAME` trains one, `strata runs list --project DIR` lists them.
  */
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { runConfig, type RunEvent, type RunSummary } from '../../../shared/ipc/index.js';
 import type { CommandIO, CommandSpec, OptionSpec } from '../command.js';
 import { numberOption as number } from '../dataset-options.js';
@@ -12,6 +12,7 @@ import { CliError, EXIT_OK, UsageError } from '../errors.js';
 
 export const PROJECT_OPTION: OptionSpec = { name: 'project', type: 'string', value: 'DIR', description: 'a project folder: train or list its runs as the studio does' };
 
+/** The folder `--project` names, refused with a usage error when it is not a folder. */
 export function projectFolder(value: unknown, command: string): string {
   if (typeof value !== 'string') throw new UsageError('--project DIR is required.', command);
   const dir = resolve(value);
@@ -31,7 +32,6 @@ async function runService(emit: (event: RunEvent) => void) {
 /** The optimizer class a --learning-rate applies to when no --optimizer is given: the model file's own. */
 async function modelOptimizer(dir: string, model: string): Promise<string> {
   const { evaluateModelFile } = await import('../../host/model-evaluation/index.js');
-  const { join } = await import('node:path');
   const { model: evaluated } = await evaluateModelFile(join(dir, 'models', `${model}.ts`), { fileName: `models/${model}.ts` });
   return evaluated.compileConfig?.optimizer.className ?? 'RMSprop';
 }

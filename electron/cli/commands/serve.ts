@@ -1,9 +1,8 @@
 /** `strata serve`: the studio in a browser tab — the host on 127.0.0.1 over WebSocket, serving the built window. */
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { defaultProjectsDir, defaultUserDataDir, rendererDir } from '../../host/paths.js';
 import type { CommandSpec } from '../command.js';
 import { CliError, EXIT_OK, UsageError } from '../errors.js';
+import { projectFolder } from './runs.js';
 
 const DEFAULT_PORT = 7077;
 
@@ -20,10 +19,7 @@ export const serveCommand: CommandSpec = {
   examples: ['strata serve', 'strata serve --port 8080 --project ~/Strata/mnist'],
   async run({ options, io }) {
     const port = parsePort(options.port);
-    const project = typeof options.project === 'string' ? resolve(options.project) : null;
-    if (project !== null && !(existsSync(project) && statSync(project).isDirectory())) {
-      throw new UsageError(`--project must name a project folder; "${options.project}" is not a folder.`, 'serve');
-    }
+    const project = options.project === undefined ? null : projectFolder(options.project, 'serve');
     // Loaded here, not at the top: the other commands need none of the studio's host.
     const { createHost } = await import('../../host/ipc/index.js');
     const { RendererNotBuiltError, startServer } = await import('../../host/serve/index.js');

@@ -72,11 +72,19 @@ function fieldFor(info: DatasetInfo, what: string, mapped: string | undefined, p
  * A field fits an input of the same shape, or of another shape with as many values per
  * sample: a run reshapes it (28×28 images into a 784-wide input), as the command line does.
  */
-function inputProblem(input: ModelPort, field: DatasetField): string | null {
-  const want = input.shape.slice(1);
-  if (shapesFit(want, field.shape)) return null;
+/**
+ * How a field's samples feed a model input whose samples are `want`: as they are, reshaped
+ * (the same number of values, as a flat 784 feeds a 28×28 input and the reverse), or not at all.
+ * The fit check and the training process both decide by this.
+ */
+export function inputFeed(want: readonly (number | null)[], have: readonly number[]): 'as-is' | 'reshaped' | null {
+  if (want.length === have.length && want.every((d, i) => d === null || d === have[i])) return 'as-is';
   const size = elements(want);
-  if (size !== null && size === elements(field.shape)) return null;
+  return size !== null && size === elements(have) ? 'reshaped' : null;
+}
+
+function inputProblem(input: ModelPort, field: DatasetField): string | null {
+  if (inputFeed(input.shape.slice(1), field.shape) !== null) return null;
   return `input '${input.name}' expects ${formatShape(input.shape)}; field '${field.name}' is ${batched(field.shape)}`;
 }
 

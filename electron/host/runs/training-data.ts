@@ -7,6 +7,7 @@ import type { FieldMapping, RunConfig } from '../../../shared/ipc/index.js';
 import { sliceRows, type HostTensor } from '../../engine/data/index.js';
 import type { Functional } from '../../engine/graph/functional.js';
 import type { Shape } from '../../engine/graph/shape.js';
+import { inputFeed } from '../datasets/fit.js';
 
 type FieldTensors = Record<string, HostTensor>;
 
@@ -28,16 +29,19 @@ export interface FedData {
   evaluation: FedSplit | null;
 }
 
-const size = (shape: ReadonlyArray<number | null>) => shape.reduce<number>((a, d) => a * (d ?? NaN), 1);
 const show = (shape: ReadonlyArray<number | null>) => `(${shape.map((d) => d ?? 'None').join(', ')})`;
 
 /** A field's tensor in the per-sample shape `want` (the model's, without the batch axis). */
 function fitTo(t: HostTensor, want: ReadonlyArray<number | null>, where: string): HostTensor {
-  const n = t.shape[0]!;
   const have = t.shape.slice(1);
-  if (want.length === have.length && want.every((d, i) => d === null || d === have[i])) return t;
-  if (want.every((d) => d !== null) && size(want) === size(have)) return { ...t, shape: [n, ...(want as number[])] };
-  throw new Error(`${where} expects samples of shape ${show(want)}; the dataset's field has samples of shape ${show(have)}.`);
+  switch (inputFeed(want, have)) {
+    case 'as-is':
+      return t;
+    case 'reshaped':
+      return { ...t, shape: [t.shape[0]!, ...(want as number[])] };
+    default:
+      throw new Error(`${where} expects samples of shape ${show(want)}; the dataset's field has samples of shape ${show(have)}.`);
+  }
 }
 
 function field(split: FieldTensors, name: string, splitName: string, where: string): HostTensor {

@@ -19,12 +19,11 @@ describe('layout runner', () => {
     await expect(runner.run({ graph, rankdir: 'TB' })).rejects.toThrow(/unknown node "ghost"/);
   });
 
-  it('flattens, lays out and places a 500-layer model well within the 2 s it has to appear', () => {
-    const start = performance.now();
+  // How fast this is, bench/studio.ts measures in Chromium; here, that every box is placed.
+  it('flattens, lays out and places a 500-layer model, a dragged box where it was put', () => {
     const flat = flattenGraph(longGraph(500), []);
     const scene = buildScene(flat, autoLayout({ graph: plainGraphOf(flat), rankdir: 'TB' }), { dense_250: { x: 900, y: 40 } });
-    const millis = performance.now() - start;
     expect(scene.nodes).toHaveLength(501);
-    expect(millis).toBeLessThan(1000);
+    expect(scene.byId.get('dense_250')).toMatchObject({ x: 900, y: 40 });
   });
 });
