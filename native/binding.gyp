@@ -7,6 +7,10 @@
   # through the run-time dispatch in src/cpu/gemm.cc (__builtin_cpu_supports), so the
   # addon runs on any x86-64 CPU.
   'variables': {
+    # Set by native/build.mjs when nvcc was found and native/cuda/ compiled.
+    'strata_cuda%': 0,
+    'strata_cuda_lib%': '',
+    'cuda_lib_dir%': '',
     # Everything but the ISA-specific GEMM kernels.
     'strata_sources': [
       'src/binding.cc',
@@ -61,9 +65,38 @@
       'VCCLCompilerTool': { 'ExceptionHandling': 1, 'AdditionalOptions': ['/std:c++17'] },
     },
   },
+  'targets': [
+    {
+      'target_name': 'strata_native',
+      'defines': ['<@(strata_common_defines)'],
+      'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      'sources': ['<@(strata_sources)'],
+      'ldflags': ['-pthread'],
+      'conditions': [
+        ['(target_arch=="x64" or target_arch=="ia32") and OS!="win"', {
+          'dependencies': ['strata_gemm_avx512', 'strata_gemm_avx2'],
+          'defines': ['STRATA_X86_KERNELS=1'],
+        }],
+        # The CUDA backend: native/build.mjs compiles native/cuda/ with nvcc into one static
+        # library when nvcc is found and passes it here. Its kernels register themselves
+        # from static constructors, so the whole archive is linked, not just what is
+        # referenced; cudart is linked statically (the driver is loaded at run time).
+        ['strata_cuda==1', {
+          'defines': ['STRATA_CUDA=1'],
+          'libraries': [
+            '-Wl,--whole-archive', '<(strata_cuda_lib)', '-Wl,--no-whole-archive',
+            '-L<(cuda_lib_dir)', '-lcudart_static', '-ldl', '-lrt', '-lpthread',
+          ],
+        }, {
+          'sources': ['src/plan/device_none.cc'],
+        }],
+      ],
+    },
+  ],
   'conditions': [
-    # x86 with GCC/Clang (Linux, macOS): the AVX2 and AVX-512 kernels. Elsewhere (arm64,
-    # MSVC, which has neither -m flags nor __builtin_cpu_supports) the portable kernel only.
+    # x86 with GCC/Clang (Linux, macOS): the AVX2 and AVX-512 kernels, reached only through
+    # the run-time dispatch. Elsewhere (arm64, MSVC, which has neither -m flags nor
+    # __builtin_cpu_supports) the portable kernel only.
     ['(target_arch=="x64" or target_arch=="ia32") and OS!="win"', {
       'targets': [
         {
@@ -81,24 +114,6 @@
           'sources': ['src/cpu/gemm_avx2.cc'],
           'cflags': ['-mavx2', '-mfma'],
           'xcode_settings': { 'OTHER_CFLAGS': ['-mavx2', '-mfma'] },
-        },
-        {
-          'target_name': 'strata_native',
-          'dependencies': ['strata_gemm_avx512', 'strata_gemm_avx2'],
-          'defines': ['<@(strata_common_defines)', 'STRATA_X86_KERNELS=1'],
-          'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
-          'sources': ['<@(strata_sources)'],
-          'ldflags': ['-pthread'],
-        },
-      ],
-    }, {
-      'targets': [
-        {
-          'target_name': 'strata_native',
-          'defines': ['<@(strata_common_defines)'],
-          'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
-          'sources': ['<@(strata_sources)'],
-          'ldflags': ['-pthread'],
         },
       ],
     }],

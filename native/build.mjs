@@ -3,6 +3,10 @@
 // node-gyp, Release. Run by `npm run build:native` and by the package's install hook,
 // so `npm install` / `npm ci` build it too.
 //
+// When nvcc is found (NVCC, CUDA_HOME/CUDA_PATH, PATH, /usr/local/cuda), native/cuda/ is
+// compiled first into build/cuda/libstrata_cuda.a (cuda-build.mjs) and linked in; without
+// it the addon is CPU-only. STRATA_CUDA=0 skips CUDA even where nvcc is present.
+//
 // Checks the toolchain first and, when something is missing or the build fails, says
 // what to install and exits non-zero. Never lets node-gyp download Node headers when
 // the running Node has its own (official builds and distro packages ship
@@ -12,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildCuda } from './cuda-build.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -59,12 +64,25 @@ if (!process.env.npm_config_nodedir && existsSync(join(ownHeaders, 'include', 'n
   common.push(`--nodedir=${ownHeaders}`);
 }
 const jobs = process.env.JOBS || 'max';
-for (const step of [['configure'], ['build', '--jobs', jobs]]) {
-  const r = spawnSync(process.execPath, [nodeGyp, ...step, ...common], { stdio: 'inherit' });
+let cuda;
+try {
+  cuda = await buildCuda(here);
+} catch (error) {
+  fail(`building the CUDA backend failed: ${error.message}\n(set STRATA_CUDA=0 to build the CPU-only engine)`);
+}
+const gypVariables = cuda
+  ? ['--', '-Dstrata_cuda=1', `-Dstrata_cuda_lib=${cuda.library}`, `-Dcuda_lib_dir=${cuda.libDir}`]
+  : ['--', '-Dstrata_cuda=0'];
+for (const step of [['configure', ...common, ...gypVariables], ['build', '--jobs', jobs, ...common]]) {
+  const r = spawnSync(process.execPath, [nodeGyp, ...step], { stdio: 'inherit' });
   if (r.error) fail(`cannot run node-gyp: ${r.error.message}`);
   if (r.status !== 0) fail(`building the native engine failed (node-gyp ${step[0]} exited with ${r.status ?? r.signal}); see the compiler output above.`);
 }
 
 const addon = join(here, 'build', 'Release', 'strata_native.node');
 if (!existsSync(addon)) fail(`the build finished but ${addon} is missing.`);
-console.log(`strata: built ${addon}`);
+console.log(`strata: built ${addon} (${cuda ? `with the CUDA backend, ${cuda.nvcc}` : `CPU only: ${cudaSkipReason()}`})`);
+
+function cudaSkipReason() {
+  return process.env.STRATA_CUDA === '0' ? 'STRATA_CUDA=0' : 'nvcc was not found';
+}

@@ -7,6 +7,7 @@
  */
 import { ModelFileError } from '../host/model-evaluation/index.js';
 import { StrataError } from '../engine/graph/errors.js';
+import { DeviceUnavailableError } from '../engine/tensor/device.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -79,6 +80,7 @@ export function describeError(
     };
   }
   if (error instanceof CliError) return { message: error.message, code: EXIT_FAILURE };
+  if (error instanceof DeviceUnavailableError) return { message: `strata: ${error.message}`, code: EXIT_FAILURE };
   if (error instanceof StrataError) {
     // An engine error after evaluation (summary or layout of the rebuilt model).
     return { message: formatLocated(error.message, { file: context.file, layerName: error.layerName }), code: EXIT_FAILURE };

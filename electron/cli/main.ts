@@ -10,6 +10,7 @@ import { plotCommand } from './commands/plot.js';
 import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
 import { benchCommand } from './commands/bench.js';
+import { devicesCommand } from './commands/devices.js';
 import { convertCommand } from './commands/convert.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { predictCommand } from './commands/predict.js';
@@ -17,7 +18,7 @@ import { serveCommand } from './commands/serve.js';
 import { runsCommand } from './commands/runs.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, describeError, errorStack } from './errors.js';
 
-export const COMMANDS: readonly CommandSpec[] = [summaryCommand, plotCommand, trainCommand, evaluateCommand, predictCommand, convertCommand, benchCommand, serveCommand, runsCommand];
+export const COMMANDS: readonly CommandSpec[] = [summaryCommand, plotCommand, trainCommand, evaluateCommand, predictCommand, convertCommand, benchCommand, devicesCommand, serveCommand, runsCommand];
 
 /** Options every command takes. */
 export const COMMON_OPTIONS: readonly OptionSpec[] = [

@@ -12,9 +12,12 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cpu/gemm.h"
 #include "cpu/thread_pool.h"
+#include "plan/device.h"
+#include "plan/plan.h"
 #include "plan/plan_binding.h"
 
 namespace {
@@ -275,12 +278,74 @@ Napi::Value FmaPeakGflops(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, strata::cpu::fma_peak_gflops(s.isa, threads, seconds));
 }
 
+// cudaDevices(freeMemory = true): { built, devices: [{index, name, totalMemory, freeMemory, computeCapability,
+// multiprocessors, supported}], driverVersion, runtimeVersion, problem? } — what `--device cuda` can use.
+Napi::Value CudaDevices(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const bool free_memory = info.Length() < 1 || info[0].IsUndefined() || info[0].ToBoolean().Value();
+  const strata::device::Probe probe = strata::device::probe(free_memory);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("built", Napi::Boolean::New(env, probe.built));
+  Napi::Array list = Napi::Array::New(env, probe.devices.size());
+  for (size_t i = 0; i < probe.devices.size(); ++i) {
+    const strata::device::DeviceInfo& d = probe.devices[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("index", Napi::Number::New(env, d.index));
+    o.Set("name", Napi::String::New(env, d.name));
+    o.Set("totalMemory", Napi::Number::New(env, static_cast<double>(d.total_memory)));
+    o.Set("freeMemory", Napi::Number::New(env, static_cast<double>(d.free_memory)));
+    o.Set("computeCapability", Napi::String::New(env, std::to_string(d.major) + "." + std::to_string(d.minor)));
+    o.Set("multiprocessors", Napi::Number::New(env, d.multiprocessors));
+    o.Set("supported", Napi::Boolean::New(env, d.supported));
+    list.Set(static_cast<uint32_t>(i), o);
+  }
+  out.Set("devices", list);
+  out.Set("driverVersion", Napi::Number::New(env, probe.driver_version));
+  out.Set("runtimeVersion", Napi::Number::New(env, probe.runtime_version));
+  if (!probe.problem.empty()) out.Set("problem", Napi::String::New(env, probe.problem));
+  return out;
+}
+
+// kernelNames(): every kernel the addon registered; CUDA ones are prefixed "cuda:".
+Napi::Value KernelNames(const Napi::CallbackInfo& info) {
+  const std::vector<std::string> names = strata::plan::kernel_names();
+  Napi::Array out = Napi::Array::New(info.Env(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) out.Set(static_cast<uint32_t>(i), Napi::String::New(info.Env(), names[i]));
+  return out;
+}
+
+// cudaGemmTflops(m, n, k, precision, repeats, device): the device GEMM's TFLOP/s.
+Napi::Value CudaGemmTflops(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 6) throw_type(env, "cudaGemmTflops: expected (m, n, k, precision, repeats, device), got " + std::to_string(info.Length()) + " arguments");
+  const int64_t m = arg_dim(info, 0, "cudaGemmTflops", "m");
+  const int64_t n = arg_dim(info, 1, "cudaGemmTflops", "n");
+  const int64_t k = arg_dim(info, 2, "cudaGemmTflops", "k");
+  if (!info[3].IsString()) throw_type(env, "cudaGemmTflops: precision must be 'float32', 'tf32' or 'bf16', got " + describe(info[3]));
+  const std::string name = info[3].As<Napi::String>().Utf8Value();
+  strata::plan::Precision precision;
+  if (name == "float32") precision = strata::plan::Precision::kF32;
+  else if (name == "tf32") precision = strata::plan::Precision::kTF32;
+  else if (name == "bf16") precision = strata::plan::Precision::kBF16;
+  else throw_range(env, "cudaGemmTflops: precision must be 'float32', 'tf32' or 'bf16', got '" + name + "'");
+  const int64_t repeats = arg_dim(info, 4, "cudaGemmTflops", "repeats");
+  const int64_t device = arg_dim(info, 5, "cudaGemmTflops", "device");
+  try {
+    return Napi::Number::New(env, strata::device::gemm_tflops(static_cast<int>(device), m, n, k, precision, static_cast<int>(repeats)));
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   state(env);  // create this instance's settings
   exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
   exports.Set("cpuInfo", Napi::Function::New(env, CpuInfo, "cpuInfo"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
+  exports.Set("cudaDevices", Napi::Function::New(env, CudaDevices, "cudaDevices"));
+  exports.Set("cudaGemmTflops", Napi::Function::New(env, CudaGemmTflops, "cudaGemmTflops"));
+  exports.Set("kernelNames", Napi::Function::New(env, KernelNames, "kernelNames"));
   exports.Set("fmaPeakGflops", Napi::Function::New(env, FmaPeakGflops, "fmaPeakGflops"));
   strata::plan::RegisterPlanFunctions(env, exports, [](Napi::Env e) {
     const InstanceState& s = state(e);

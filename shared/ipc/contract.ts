@@ -25,6 +25,26 @@ export const CHANNELS = {
     }),
     'what the host is and where it keeps projects',
   ),
+  'app.devices': channel(
+    z.object({}),
+    z.object({
+      cpu: z.object({ isa: z.string(), threads: z.number().int() }),
+      /** The CUDA devices found, as a run's `device` names them (`cuda:0`). */
+      cuda: z.array(
+        z.object({
+          device: z.string(),
+          name: z.string(),
+          memoryBytes: z.number(),
+          computeCapability: z.string(),
+          /** Whether this build runs on it (compute capability 8.0 or newer). */
+          supported: z.boolean(),
+        }),
+      ),
+      /** Why no GPU can be used, when none can. */
+      cudaProblem: z.string().nullable(),
+    }),
+    'the devices runs can train on',
+  ),
   'project.templates': channel(z.object({}), z.array(s.projectTemplate), 'the templates a new project can start from'),
   'project.create': channel(
     z.object({ dir: s.folderPath, name: z.string().min(1).max(200), template: z.string().nullable() }),

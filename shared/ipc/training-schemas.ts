@@ -149,7 +149,10 @@ export const runConfig = z.object({
   batchSize: z.number().int().positive().max(65_536),
   validationSplit: z.number().min(0).max(0.9).default(0),
   seed: z.number().int().default(1),
-  device: z.enum(['cpu', 'cuda']).default('cpu'),
+  /** `cpu`, `cuda` (the first GPU) or `cuda:N`. */
+  device: z.string().regex(/^(cpu|cuda|cuda:\d{1,3})$/, 'expected "cpu", "cuda" or "cuda:N"').default('cpu'),
+  /** Matrix products on a GPU: float32, or tf32 / bf16 tensor cores (weights stay float32). */
+  precision: z.enum(['float32', 'tf32', 'bf16']).default('float32'),
   callbacks: callbackConfig.default({ earlyStopping: null, reduceLrOnPlateau: null }),
   checkpoints: checkpointPolicy.default({ everyEpochs: null, best: { monitor: 'val_loss', mode: 'min' }, last: true }),
 });

@@ -1,61 +1,18 @@
 /**
- * `strata bench [--json]`: training speed of the seed MNIST MLP and the toy ResNet, GEMM
- * throughput against the machine's FMA peak, and — where Debian's PyTorch is installed — the
- * same models trained by PyTorch in the same run, with the ratios. Figures, not assertions.
+ * `strata bench [--device cuda] [--json]`: training speed of the seed MNIST MLP and the toy
+ * ResNet (and, on a GPU, a ResNet-18-sized convnet), GEMM throughput, and — where PyTorch is
+ * installed — the same models trained by PyTorch in the same run, with the ratios. Figures,
+ * not assertions.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Input, Model, layers } from '../../engine/frontends/dsl.js';
-import type { Functional } from '../../engine/graph/functional.js';
-import { resetNames, type SymbolicTensor } from '../../engine/graph/index.js';
 import { loadNative } from '../../engine/tensor/native.js';
-import { Random } from '../../engine/tensor/random.js';
-import { Trainer } from '../../engine/training/trainer.js';
-import type { CommandSpec } from '../command.js';
+import type { CommandIO, CommandSpec } from '../command.js';
+import { DEVICE_OPTION, PRECISION_OPTION, deviceOptions } from '../device-options.js';
 import { EXIT_OK } from '../errors.js';
-
-function mlp(): Functional {
-  const inputs = Input({ shape: [784] });
-  let x = layers.Dense(64, { activation: 'relu' })(inputs);
-  x = layers.Dense(64, { activation: 'relu' })(x);
-  return Model({ inputs, outputs: layers.Dense(10)(x), name: 'mnist_mlp' });
-}
-
-/** The Keras guide's toy ResNet (223,242 parameters). */
-function toyResnet(): Functional {
-  const inputs = Input({ shape: [32, 32, 3] });
-  let x = layers.Conv2D(32, 3, { activation: 'relu' })(inputs) as SymbolicTensor;
-  x = layers.Conv2D(64, 3, { activation: 'relu' })(x);
-  const block1 = layers.MaxPooling2D(3)(x) as SymbolicTensor;
-  x = layers.Conv2D(64, 3, { activation: 'relu', padding: 'same' })(block1);
-  x = layers.Conv2D(64, 3, { activation: 'relu', padding: 'same' })(x);
-  const block2 = layers.add([x, block1]) as SymbolicTensor;
-  x = layers.Conv2D(64, 3, { activation: 'relu', padding: 'same' })(block2);
-  x = layers.Conv2D(64, 3, { activation: 'relu', padding: 'same' })(x);
-  x = layers.add([x, block2]);
-  x = layers.Conv2D(64, 3, { activation: 'relu' })(x);
-  x = layers.GlobalAveragePooling2D()(x);
-  x = layers.Dense(256, { activation: 'relu' })(x);
-  x = layers.Dropout(0.5)(x);
-  return Model({ inputs, outputs: layers.Dense(10)(x), name: 'toy_resnet' });
-}
-
-/** Training samples per second: one warm-up epoch, then `epochs` timed ones. */
-function trainSpeed(build: () => Functional, sampleShape: number[], samples: number, epochs: number): number {
-  resetNames();
-  const model = build();
-  model.compile({ optimizer: 'rmsprop', loss: { className: 'SparseCategoricalCrossentropy', config: { from_logits: true } } });
-  const rng = new Random(3);
-  const size = sampleShape.reduce((a, b) => a * b, 1);
-  const x = { shape: [samples, ...sampleShape], data: Float32Array.from({ length: samples * size }, () => rng.normal()) };
-  const y = { shape: [samples], data: Int32Array.from({ length: samples }, () => rng.int(10)) };
-  const trainer = new Trainer(model, 1);
-  trainer.fit(x, y, { batchSize: 64, epochs: 1, verbose: 0 });
-  const start = performance.now();
-  trainer.fit(x, y, { batchSize: 64, epochs, verbose: 0 });
-  return (samples * epochs) / ((performance.now() - start) / 1000);
-}
+import { cudaBench } from './bench-cuda.js';
+import { attempt, mlp, toyResnet, trainSpeed } from './bench-models.js';
 
 function gemmGflops(m: number, n: number, k: number, repeats: number): number {
   const native = loadNative();
@@ -98,68 +55,70 @@ function torchReference(samples: { mlp: number; resnet: number }, epochs: number
   return 'PyTorch not found (install Debian\'s python3-torch for the comparison)';
 }
 
-function attempt(f: () => number): number | string {
-  try {
-    return f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
 export const benchCommand: CommandSpec = {
   name: 'bench',
   summary: 'measure training speed and GEMM throughput, against PyTorch when installed',
   description:
-    'Trains the seed MNIST MLP (batch 64) and the toy ResNet (32x32x3, batch 64) on generated data and reports samples per second; measures GEMM GFLOP/s at 1024^3 and at the MLP\'s shapes against the 2-thread FMA peak; and, where Debian\'s python3-torch is installed, runs the same models in PyTorch (2 threads, OPENBLAS_NUM_THREADS=1) in the same run and prints the ratios.',
+    'On the CPU (default): trains the seed MNIST MLP (batch 64) and the toy ResNet (32x32x3, batch 64) on generated data and reports samples per second; measures GEMM GFLOP/s at 1024^3 and at the MLP\'s shapes against the 2-thread FMA peak; and, where Debian\'s python3-torch is installed, runs the same models in PyTorch (2 threads, OPENBLAS_NUM_THREADS=1) in the same run and prints the ratios. With --device cuda: trains the MLP and the toy ResNet (batch 64) and a ResNet-18-sized convnet (32x32x3, batch 256) on the GPU at --precision, measures the engine\'s GEMM TFLOP/s at 4096^3 in float32, tf32 and bf16, and runs the same models and GEMMs in PyTorch on the same GPU (eager, and torch.compile where it works), with the ratios against the targets.',
   arguments: [],
-  options: [{ name: 'json', type: 'boolean', description: 'print the figures as one JSON object' }],
-  examples: ['strata bench', 'strata bench --json'],
+  options: [
+    { name: 'json', type: 'boolean', description: 'print the figures as one JSON object' },
+    { ...DEVICE_OPTION, description: 'cpu (default) or cuda / cuda:N: the GPU benchmark, against PyTorch on the same GPU (see bench/torch_cuda.py)' },
+    PRECISION_OPTION,
+  ],
+  examples: ['strata bench', 'strata bench --json', 'strata bench --device cuda', 'strata bench --device cuda --precision bf16 --json'],
   async run({ options, io }) {
-    const native = loadNative();
-    const samples = { mlp: 64 * 200, resnet: 64 * 16 };
-    const epochs = 2;
-    const peak = native.fmaPeakGflops(2, 0.3);
-    const gemm1024 = gemmGflops(1024, 1024, 1024, 5);
-    const gemmMlp = gemmGflops(64, 64, 784, 200);
-    const mlpSpeed = attempt(() => trainSpeed(mlp, [784], samples.mlp, epochs));
-    const resnetSpeed = attempt(() => trainSpeed(toyResnet, [32, 32, 3], samples.resnet, epochs));
-    const torch = torchReference(samples, epochs);
-    const ratio = (ours: number | string, theirs: number | undefined) =>
-      typeof ours === 'number' && theirs ? ours / theirs : null;
-    const figures = {
-      cpu: native.cpuInfo(),
-      fma_peak_gflops: peak,
-      gemm_1024_gflops: gemm1024,
-      gemm_1024_of_peak: gemm1024 / peak,
-      gemm_mlp_64x784x64_gflops: gemmMlp,
-      mlp_samples_per_s: mlpSpeed,
-      resnet_samples_per_s: resnetSpeed,
-      torch: typeof torch === 'string' ? { unavailable: torch } : torch,
-      mlp_vs_torch: ratio(mlpSpeed, typeof torch === 'string' ? undefined : torch.mlp_samples_per_s),
-      resnet_vs_torch: ratio(resnetSpeed, typeof torch === 'string' ? undefined : torch.resnet_samples_per_s),
-    };
-    if (options.json) {
-      io.stdout(`${JSON.stringify(figures)}\n`);
-      return EXIT_OK;
-    }
-    const num = (v: number | string | null, unit = '', digits = 1) => (typeof v === 'number' ? `${v.toFixed(digits)}${unit}` : String(v));
-    const lines = [
-      `CPU: ${figures.cpu.isa}, ${figures.cpu.threads} threads`,
-      `FMA peak (2 threads):        ${num(peak, ' GFLOP/s')}`,
-      `GEMM 1024^3:                 ${num(gemm1024, ' GFLOP/s')}  (${num(figures.gemm_1024_of_peak * 100, '% of peak')}; target >= 70%)`,
-      `GEMM 64x784x64 (MLP layer):  ${num(gemmMlp, ' GFLOP/s')}`,
-      `MLP training (batch 64):     ${num(mlpSpeed, ' samples/s', 0)}`,
-      `Toy ResNet training (b 64):  ${num(resnetSpeed, ' samples/s', 0)}`,
-    ];
-    if (typeof torch === 'string') lines.push(`PyTorch: ${torch}`);
-    else {
-      lines.push(
-        `PyTorch ${torch.torch} (${torch.threads} threads): MLP ${num(torch.mlp_samples_per_s, ' samples/s', 0)}, toy ResNet ${num(torch.resnet_samples_per_s, ' samples/s', 0)}, GEMM 1024^3 ${num(torch.gemm_1024_gflops, ' GFLOP/s')}`,
-        `MLP vs PyTorch:        ${num(figures.mlp_vs_torch, 'x', 2)} (target >= 2x)`,
-        `Toy ResNet vs PyTorch: ${num(figures.resnet_vs_torch, 'x', 2)} (target >= 0.8x)`,
-      );
-    }
-    io.stdout(`${lines.join('\n')}\n`);
-    return EXIT_OK;
+    const devices = deviceOptions(options, 'bench');
+    if (devices.device !== 'cpu') return cudaBench(devices.device, devices.precision, Boolean(options.json), io);
+    return cpuBench(Boolean(options.json), io);
   },
 };
+
+async function cpuBench(json: boolean, io: CommandIO): Promise<number> {
+  const native = loadNative();
+  const samples = { mlp: 64 * 200, resnet: 64 * 16 };
+  const epochs = 2;
+  const peak = native.fmaPeakGflops(2, 0.3);
+  const gemm1024 = gemmGflops(1024, 1024, 1024, 5);
+  const gemmMlp = gemmGflops(64, 64, 784, 200);
+  const mlpSpeed = attempt(() => trainSpeed(mlp, [784], samples.mlp, epochs));
+  const resnetSpeed = attempt(() => trainSpeed(toyResnet, [32, 32, 3], samples.resnet, epochs));
+  const torch = torchReference(samples, epochs);
+  const ratio = (ours: number | string, theirs: number | undefined) =>
+    typeof ours === 'number' && theirs ? ours / theirs : null;
+  const figures = {
+    cpu: native.cpuInfo(),
+    fma_peak_gflops: peak,
+    gemm_1024_gflops: gemm1024,
+    gemm_1024_of_peak: gemm1024 / peak,
+    gemm_mlp_64x784x64_gflops: gemmMlp,
+    mlp_samples_per_s: mlpSpeed,
+    resnet_samples_per_s: resnetSpeed,
+    torch: typeof torch === 'string' ? { unavailable: torch } : torch,
+    mlp_vs_torch: ratio(mlpSpeed, typeof torch === 'string' ? undefined : torch.mlp_samples_per_s),
+    resnet_vs_torch: ratio(resnetSpeed, typeof torch === 'string' ? undefined : torch.resnet_samples_per_s),
+  };
+  if (json) {
+    io.stdout(`${JSON.stringify(figures)}\n`);
+    return EXIT_OK;
+  }
+  const num = (v: number | string | null, unit = '', digits = 1) => (typeof v === 'number' ? `${v.toFixed(digits)}${unit}` : String(v));
+  const lines = [
+    `CPU: ${figures.cpu.isa}, ${figures.cpu.threads} threads`,
+    `FMA peak (2 threads):        ${num(peak, ' GFLOP/s')}`,
+    `GEMM 1024^3:                 ${num(gemm1024, ' GFLOP/s')}  (${num(figures.gemm_1024_of_peak * 100, '% of peak')}; target >= 70%)`,
+    `GEMM 64x784x64 (MLP layer):  ${num(gemmMlp, ' GFLOP/s')}`,
+    `MLP training (batch 64):     ${num(mlpSpeed, ' samples/s', 0)}`,
+    `Toy ResNet training (b 64):  ${num(resnetSpeed, ' samples/s', 0)}`,
+  ];
+  if (typeof torch === 'string') lines.push(`PyTorch: ${torch}`);
+  else {
+    lines.push(
+      `PyTorch ${torch.torch} (${torch.threads} threads): MLP ${num(torch.mlp_samples_per_s, ' samples/s', 0)}, toy ResNet ${num(torch.resnet_samples_per_s, ' samples/s', 0)}, GEMM 1024^3 ${num(torch.gemm_1024_gflops, ' GFLOP/s')}`,
+      `MLP vs PyTorch:        ${num(figures.mlp_vs_torch, 'x', 2)} (target >= 2x)`,
+      `Toy ResNet vs PyTorch: ${num(figures.resnet_vs_torch, 'x', 2)} (target >= 0.8x)`,
+    );
+  }
+  io.stdout(`${lines.join('\n')}\n`);
+  return EXIT_OK;
+}

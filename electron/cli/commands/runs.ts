@@ -9,6 +9,7 @@ import { runConfig, type RunEvent, type RunSummary } from '../../../shared/ipc/i
 import type { CommandIO, CommandSpec, OptionSpec } from '../command.js';
 import { numberOption as number } from '../dataset-options.js';
 import { CliError, EXIT_OK, UsageError } from '../errors.js';
+import { deviceOptions } from '../device-options.js';
 
 export const PROJECT_OPTION: OptionSpec = { name: 'project', type: 'string', value: 'DIR', description: 'a project folder: train or list its runs as the studio does' };
 
@@ -52,6 +53,7 @@ export async function trainProjectRun(options: Record<string, string | boolean |
     batchSize: number(options['batch-size'], 'batch-size', true) ?? 32,
     validationSplit: number(options['validation-split'], 'validation-split', false) ?? 0,
     seed: number(options.seed, 'seed', true) ?? 1,
+    ...deviceOptions(options, 'train'),
     optimizer: optimizerName === null ? null : { className: optimizerName, learningRate: learningRate ?? (await defaultRate(optimizerName)) },
   });
   if (!parsed.success) throw new UsageError(`the run's options do not fit: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`, 'train');

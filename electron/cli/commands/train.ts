@@ -17,6 +17,8 @@ import type { CommandSpec } from '../command.js';
 import { BATCH_SIZE_OPTION, DATA_OPTION, batchSize, loadDataset, modelInputs, modelTargets, numberOption as number } from '../dataset-options.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { CUSTOM_LAYERS_OPTION, loadModel } from '../load-model.js';
+import { DEVICE_OPTION, PRECISION_OPTION, deviceOptions } from '../device-options.js';
+import { checkDevice } from '../../engine/tensor/device.js';
 import { PROJECT_OPTION, trainProjectRun } from './runs.js';
 
 /** Where `--out` saves: a `.keras` path as given, or `model.keras` inside a folder. */
@@ -82,12 +84,15 @@ export const trainCommand: CommandSpec = {
     { name: 'metrics', type: 'string', value: 'list', description: 'comma-separated, e.g. accuracy' },
     { name: 'validation-split', type: 'string', value: 'x', description: 'fraction of the training data held out for validation' },
     { name: 'seed', type: 'string', value: 'n', description: 'seed of initial weights, shuffling and dropout (default 1)' },
+    DEVICE_OPTION,
+    PRECISION_OPTION,
     { name: 'out', type: 'string', value: 'path', description: 'save the trained model (weights, compile options, optimizer state) as a .keras file: a file name, or a folder to hold model.keras' },
     { name: 'json', type: 'boolean', description: 'print one JSON object per epoch and a last {"test": …} line instead of the progress bar' },
     CUSTOM_LAYERS_OPTION,
   ],
   examples: [
     'strata train examples/seeds/mnist_model.ts --data mnist --epochs 5 --batch-size 64 --validation-split 0.2 --out runs/mnist',
+    'strata train examples/seeds/mnist_model.ts --data mnist --epochs 5 --device cuda --precision bf16',
     'strata train runs/mnist/model.keras --data mnist --epochs 1',
     'strata train --project ~/Strata/mnist --model mnist_model --dataset mnist --epochs 2',
   ],
@@ -101,6 +106,9 @@ export const trainCommand: CommandSpec = {
     if (args.length === 0) throw new UsageError('"strata train" needs a model file, or --project DIR --model NAME --dataset NAME.', 'train');
     const out = outputPath(options.out);
     const { model } = await loadModel(args[0]!, io, options['custom-layers']);
+    // Before the dataset loads: a GPU this machine cannot use is said at once.
+    const devices = deviceOptions(options, 'train');
+    checkDevice(devices.device, devices.precision);
     const projectOnly = ['project', 'model', 'dataset'].filter((o) => options[o] !== undefined);
     if (projectOnly.length > 0) throw new UsageError(`${projectOnly.map((o) => `--${o}`).join(', ')} go with --project and no model file; a model file trains on --data.`, 'train');
     const data = loadDataset(options.data);
@@ -109,7 +117,7 @@ export const trainCommand: CommandSpec = {
     // A saved model resumes its optimizer, unless the command line asked for another one.
     if (JSON.stringify(model.compileConfig!.optimizer) !== before) clearOptimizerState(model);
     const seed = number(options.seed, 'seed', true) ?? 1;
-    const trainer = new Trainer(model, seed);
+    const trainer = new Trainer(model, seed, devices);
     const train = data.splits.train;
     const json = Boolean(options.json);
     const batch = batchSize(options);

@@ -4,6 +4,7 @@
  * result is handed to the native engine once (`createPlan`), then run per step or per many.
  */
 import type { DType } from '../graph/shape.js';
+import type { Device, Precision } from '../tensor/device.js';
 
 /** One kernel call: `[kernel, buffer ids, integer attributes, float attributes]`. */
 export type Instr = [kernel: string, bufs: number[], ints: number[], floats: number[]];
@@ -22,6 +23,9 @@ export interface PlanSpec {
   buffers: PlanBufferSpec[];
   scalars: number;
   programs: Instr[][];
+  /** Where the plan runs (default the CPU) and, on a CUDA device, how it multiplies matrices. */
+  device?: Device;
+  precision?: Precision;
 }
 
 export class PlanBuilder {

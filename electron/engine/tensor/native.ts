@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PlanSpec } from '../plan/plan-builder.js';
+import type { Precision } from './device.js';
 
 /** Kernel instruction-set paths, fastest first. */
 export type Isa = 'avx512' | 'avx2' | 'portable';
@@ -63,6 +64,17 @@ export interface NativeEngine {
    */
   fmaPeakGflops(threads?: number, seconds?: number): number;
 
+  /**
+   * What `--device cuda` can use: the CUDA devices found, or why there are none. With
+   * `freeMemory` (default true) each device's free memory is read, which creates a CUDA
+   * context on it: the app's own process passes false.
+   */
+  cudaDevices(freeMemory?: boolean): CudaProbe;
+  /** TFLOP/s of the engine's own device GEMM (m x k times k x n) at a precision on a device. */
+  cudaGemmTflops(m: number, n: number, k: number, precision: Precision, repeats: number, device: number): number;
+  /** Every registered kernel; the CUDA backend's are prefixed `cuda:`. */
+  kernelNames(): string[];
+
   // ---- step plans (native/src/plan/plan_binding.cc); wrapped by plan/native-plan.ts ----
   /** Allocates a plan's buffers and binds its programs to kernels; returns an opaque handle. */
   createPlan(spec: PlanSpec): PlanHandle;
@@ -81,6 +93,32 @@ export interface NativeEngine {
     steps: number,
     record: number[],
   ): Float64Array;
+}
+
+/** A CUDA device as the addon sees it. */
+export interface CudaDevice {
+  index: number;
+  name: string;
+  /** Bytes. */
+  totalMemory: number;
+  /** Bytes; 0 when asked without free memory. */
+  freeMemory: number;
+  /** e.g. "9.0". */
+  computeCapability: string;
+  multiprocessors: number;
+  /** Whether this build's code runs on it (compute capability 8.0 or newer). */
+  supported: boolean;
+}
+
+export interface CudaProbe {
+  /** Whether the addon was built with the CUDA backend (nvcc was found). */
+  built: boolean;
+  devices: CudaDevice[];
+  /** CUDA versions as numbers (12040 is 12.4); the driver's is 0 when there is no driver. */
+  driverVersion: number;
+  runtimeVersion: number;
+  /** Why no device can be used, when none can. */
+  problem?: string;
 }
 
 /** A native plan, only meaningful to the plan functions. */

@@ -9,6 +9,7 @@ import type { Functional } from '../graph/functional.js';
 import type { Shape } from '../graph/shape.js';
 import { uniqueWeights, type Weight } from '../graph/layer.js';
 import { NativePlan } from '../plan/native-plan.js';
+import { checkDevice, type Device, type Precision } from '../tensor/device.js';
 import { Random } from '../tensor/random.js';
 import { CallbackList, History, type Callback, type Logs, type TrainingControl } from './callbacks.js';
 import {
@@ -55,6 +56,13 @@ interface Accumulator {
   heads: Array<{ loss: number; rows: number; metrics: number[]; counts: number[][] }>;
 }
 
+export interface TrainerOptions {
+  /** Where the step plans run: the CPU (default) or a CUDA device (`cuda`, `cuda:N`). */
+  device?: Device;
+  /** Matrix products on a CUDA device: float32 (default), tf32 or bf16 tensor cores. */
+  precision?: Precision;
+}
+
 /** How many batches one native call runs before callbacks and the progress bar hear of them. */
 const STEPS_PER_CALL = 32;
 
@@ -64,10 +72,18 @@ export class Trainer {
   private readonly rng: Random;
   private predictOnly: CompileConfig | null = null;
 
+  readonly device: Device;
+  readonly precision: Precision;
+
+  /** Throws a DeviceUnavailableError, before anything else happens, when the device cannot be used. */
   constructor(
     readonly model: Functional,
     private readonly seed = 1,
+    options: TrainerOptions = {},
   ) {
+    this.device = options.device ?? 'cpu';
+    this.precision = options.precision ?? 'float32';
+    checkDevice(this.device, this.precision);
     this.rng = new Random(seed ^ 0x5eed);
     initializeWeights(model, seed);
   }
@@ -119,7 +135,7 @@ export class Trainer {
     if (this.plan && this.plan.batch >= batch && this.plan.shapes === shapes) return this.plan;
     if (this.plan) this.pullWeights();
     const step = buildStepPlan(this.model, this.compiled(), batch, this.seed, { mode: 'train', inputShapes });
-    const native = new NativePlan(step.builder.spec());
+    const native = new NativePlan({ ...step.builder.spec(), device: this.device, precision: this.precision });
     this.plan = { step, native, batch, shapes };
     for (const [w, t] of step.weights) native.write(t.buf, weightValue(w)!);
     // A model trained before (or loaded from a file) resumes its optimizer where it stopped.
@@ -419,7 +435,7 @@ export class Trainer {
     const n = sampleCount([{ what: 'input', names: this.model.inputNames, arrays: xs }]);
     this.requireLoss('compute gradients of');
     const step = buildStepPlan(this.model, this.compiled(), n, this.seed, { mode: 'gradients', inputShapes: this.inputShapes(xs) });
-    const native = new NativePlan(step.builder.spec());
+    const native = new NativePlan({ ...step.builder.spec(), device: this.device, precision: this.precision });
     for (const [w, t] of step.weights) native.write(t.buf, weightValue(w)!);
     this.load(step, native, 'train', xs, ys, null);
     const acc = this.newAccumulator(step);

@@ -7,6 +7,7 @@ import { RunService, type ForkTraining } from '../runs/index.js';
 import { applyGraphEdit, checkLayerOptions, evaluateForStudio, generateModelCode, layerCatalog } from '../model-code/index.js';
 import { modelApiDeclarations } from '../model-api/index.js';
 import { strataVersion } from '../version.js';
+import { trainingDevices } from '../runs/devices.js';
 
 export type Handlers = { [C in Channel]: (args: ChannelParsedArgs<C>) => Promise<ChannelResult<C>> };
 
@@ -42,6 +43,7 @@ export function createHandlers(options: HostOptions, emitRunEvent: (event: RunEv
       startupProject: options.startupProject,
       projectsDir: options.projectsDir,
     }),
+    'app.devices': async () => trainingDevices(),
     'project.templates': async () => projects.templates(),
     'project.create': async ({ dir, name, template }) => projects.create(dir, name, template),
     'project.open': async ({ dir }) => projects.open(dir),

@@ -53,6 +53,7 @@ import {
 import { TrainingSession, type TrainingOutcome } from './training-session.js';
 import { lttb } from '../../../shared/charts/index.js';
 import type { MetricSeries } from '../../../shared/ipc/index.js';
+import { checkDevice, parseDevice } from '../../engine/tensor/device.js';
 
 export type { ForkTraining, TrainingProcess } from './fork-training.js';
 export type { FromTraining, ToTraining } from './messages.js';
@@ -487,11 +488,9 @@ function thinMetrics(run: RunMetrics, maxPoints: number): RunMetrics {
   return { id: run.id, batch: thin(run.batch), epoch: thin(run.epoch) };
 }
 
-/** The run config checked, and refused when it asks for a device this build cannot train on. */
+/** The run config checked, and refused (with what was found and what is needed) when its device cannot train here. */
 function trainable(config: RunConfig): RunConfig {
   const checked = runConfig.parse(config);
-  if (checked.device !== 'cpu') {
-    throw new Error(`Runs train on the CPU in this build of Strata: it has no CUDA backend yet, so device "${checked.device}" cannot be used. Choose device "cpu".`);
-  }
+  checkDevice(parseDevice(checked.device, 'device'), checked.precision);
   return checked;
 }

@@ -28,6 +28,7 @@ import { RunControl } from './run-control.js';
 import { RunRecorder } from './run-recorder.js';
 import { feedData, type FedSplit } from './training-data.js';
 import { writeConfusion } from './confusion-file.js';
+import { parseDevice } from '../../engine/tensor/device.js';
 
 const { job, control } = workerData as { job: TrainingJob; control: ControlBlock };
 const post = (message: FromTraining): void => parentPort!.postMessage(message);
@@ -95,7 +96,7 @@ async function train(): Promise<'completed' | 'stopped'> {
   const { config } = job;
   const { model, initialEpoch, shuffleState } = await startingModel();
   model.compile(runCompileArgs(model, config));
-  const trainer = new Trainer(model, config.seed);
+  const trainer = new Trainer(model, config.seed, { device: parseDevice(config.device, 'device'), precision: config.precision });
   if (shuffleState !== null) trainer.shuffleState = shuffleState;
 
   const data = await loadTrainingData(job.dir, config.dataset);

@@ -30,6 +30,12 @@ KernelFn find_kernel(const std::string& name) {
   return it == registry().end() ? nullptr : it->second;
 }
 
+std::vector<std::string> kernel_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : registry()) names.push_back(entry.first);
+  return names;
+}
+
 void allocate(Buffer& b, int64_t max_batch) {
   const int64_t elems = b.batched ? b.size * max_batch : b.size;
   // Round up so that vector loops may run a whole register past the end.

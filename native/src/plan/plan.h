@@ -16,14 +16,26 @@
 
 #include "../cpu/gemm.h"
 
+namespace strata::cuda {
+struct DeviceState;
+}
+
 namespace strata::plan {
 
 enum class DType : uint8_t { kF32 = 0, kI32 = 1 };
+
+// How a CUDA plan multiplies matrices (GEMMs of dense, conv, matmul); CPU plans are FP32.
+// Weights, activations and optimizer state stay FP32 in every mode.
+enum class Precision : uint8_t { kF32 = 0, kTF32 = 1, kBF16 = 2 };
 
 struct Buffer {
   DType dtype = DType::kF32;
   int64_t size = 0;  // elements (per sample when batched)
   bool batched = false;
+  // A CUDA plan keeps the rows that batches are gathered from (dataset slots and their
+  // index lists) in pinned host memory and streams each batch over; everything else is on
+  // the device.
+  bool host_resident = false;
   std::unique_ptr<float[], void (*)(float*)> data{nullptr, [](float*) {}};
   int64_t capacity = 0;  // elements allocated
 };
@@ -50,6 +62,10 @@ struct Plan {
   int64_t max_batch = 0;
   cpu::Isa isa = cpu::Isa::kPortable;
   int threads = 1;
+  // -1 for the CPU; a CUDA device's ordinal otherwise, with its state (stream, device
+  // scalars, graphs) in gpu. Kernels are bound to "cuda:<name>" then.
+  int device = -1;
+  std::unique_ptr<cuda::DeviceState, void (*)(cuda::DeviceState*)> gpu{nullptr, nullptr};
 
   float* f32(int32_t buf) const { return buffers[buf].data.get(); }
   int32_t* i32(int32_t buf) const { return reinterpret_cast<int32_t*>(buffers[buf].data.get()); }
@@ -65,6 +81,8 @@ struct Plan {
 // Kernels register themselves by name; instructions are bound to them when a plan is made.
 void register_kernel(const char* name, KernelFn fn);
 KernelFn find_kernel(const std::string& name);
+// Every registered kernel name ("cuda:"-prefixed ones included), sorted.
+std::vector<std::string> kernel_names();
 
 struct KernelRegistration {
   KernelRegistration(const char* name, KernelFn fn) { register_kernel(name, fn); }

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "device.h"
 #include "plan.h"
 
 namespace strata::plan {
@@ -16,6 +17,18 @@ namespace {
 Plan& unwrap(const Napi::Value& v) {
   if (!v.IsExternal()) throw Napi::TypeError::New(v.Env(), "expected a plan handle from createPlan()");
   return *v.As<Napi::External<Plan>>().Data();
+}
+
+// Runs f, turning a C++ exception (a CUDA error, a device fault) into a JS error.
+template <typename F>
+void on_device(Napi::Env env, F&& f) {
+  try {
+    f();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
 }
 
 int32_t buffer_id(const Plan& p, const Napi::Value& v, const char* what) {
@@ -36,8 +49,33 @@ std::vector<int64_t> int_list(const Napi::Value& v) {
   return out;
 }
 
+// "cpu" -> -1, "cuda" -> 0, "cuda:N" -> N.
+int parse_device(Napi::Env env, const Napi::Value& v) {
+  if (v.IsUndefined()) return -1;
+  const std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+  if (name == "cpu") return -1;
+  if (name == "cuda") return 0;
+  if (name.rfind("cuda:", 0) == 0 && name.size() > 5 && name.find_first_not_of("0123456789", 5) == std::string::npos && name.size() < 9) {
+    return std::stoi(name.substr(5));
+  }
+  throw Napi::TypeError::New(env, "createPlan: device must be \"cpu\", \"cuda\" or \"cuda:N\"; received " +
+                                      (v.IsString() ? "\"" + name + "\"" : std::string("a ") + (v.IsNumber() ? "number" : "non-string")));
+}
+
+Precision parse_precision(Napi::Env env, const Napi::Value& v) {
+  if (v.IsUndefined()) return Precision::kF32;
+  const std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+  if (name == "float32") return Precision::kF32;
+  if (name == "tf32") return Precision::kTF32;
+  if (name == "bf16") return Precision::kBF16;
+  throw Napi::TypeError::New(env, "createPlan: precision must be \"float32\", \"tf32\" or \"bf16\"; received " +
+                                      (v.IsString() ? "\"" + name + "\"" : std::string("a non-string")));
+}
+
 // createPlan({ maxBatch, buffers: [{size, batched, dtype: 'float32'|'int32'}], scalars: n,
-//              programs: [[[kernel, bufs[], ints[], floats[]], ...], ...], isa, threads })
+//              programs: [[[kernel, bufs[], ints[], floats[]], ...], ...],
+//              device?: 'cpu' | 'cuda' | 'cuda:N', precision?: 'float32' | 'tf32' | 'bf16' })
+// A CUDA plan binds its instructions to the "cuda:"-prefixed kernels of the same names.
 Napi::Value CreatePlan(const Napi::CallbackInfo& info, const ExecutionSettings& settings) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "createPlan expects a plan description object");
@@ -46,6 +84,13 @@ Napi::Value CreatePlan(const Napi::CallbackInfo& info, const ExecutionSettings& 
   plan->max_batch = spec.Get("maxBatch").As<Napi::Number>().Int64Value();
   plan->isa = settings.isa;
   plan->threads = settings.threads;
+  plan->device = parse_device(env, spec.Get("device"));
+  const Precision precision = parse_precision(env, spec.Get("precision"));
+  if (plan->device < 0 && precision != Precision::kF32) {
+    throw Napi::Error::New(env, "createPlan: precision \"" + spec.Get("precision").As<Napi::String>().Utf8Value() +
+                                    "\" needs a CUDA device; the CPU trains in float32");
+  }
+  const std::string prefix = plan->device >= 0 ? "cuda:" : "";
   const Napi::Array buffers = spec.Get("buffers").As<Napi::Array>();
   for (uint32_t i = 0; i < buffers.Length(); ++i) {
     const Napi::Object b = buffers.Get(i).As<Napi::Object>();
@@ -54,7 +99,7 @@ Napi::Value CreatePlan(const Napi::CallbackInfo& info, const ExecutionSettings& 
     buf.batched = b.Get("batched").ToBoolean().Value();
     buf.dtype = b.Get("dtype").As<Napi::String>().Utf8Value() == "int32" ? DType::kI32 : DType::kF32;
     if (buf.size < 0) throw Napi::RangeError::New(env, "buffer " + std::to_string(i) + " has a negative size");
-    allocate(buf, plan->max_batch);
+    if (plan->device < 0) allocate(buf, plan->max_batch);
     plan->buffers.push_back(std::move(buf));
   }
   plan->scalars.assign(spec.Get("scalars").As<Napi::Number>().Uint32Value(), 0.0);
@@ -66,8 +111,11 @@ Napi::Value CreatePlan(const Napi::CallbackInfo& info, const ExecutionSettings& 
       const Napi::Array entry = list.Get(k).As<Napi::Array>();
       Instr in;
       in.kernel = entry.Get(0u).As<Napi::String>().Utf8Value();
-      in.fn = find_kernel(in.kernel);
-      if (in.fn == nullptr) throw Napi::Error::New(env, "the native engine has no kernel named \"" + in.kernel + "\"");
+      in.fn = find_kernel(prefix + in.kernel);
+      if (in.fn == nullptr) {
+        throw Napi::Error::New(env, std::string(plan->device >= 0 ? "the CUDA backend" : "the native engine") + " has no kernel named \"" +
+                                        in.kernel + "\"");
+      }
       for (int64_t b : int_list(entry.Get(1u))) {
         if (b >= static_cast<int64_t>(plan->buffers.size())) {
           throw Napi::RangeError::New(env, "kernel " + in.kernel + " refers to buffer " + std::to_string(b) + ", which does not exist");
@@ -80,6 +128,13 @@ Napi::Value CreatePlan(const Napi::CallbackInfo& info, const ExecutionSettings& 
       program.push_back(std::move(in));
     }
     plan->programs.push_back(std::move(program));
+  }
+  if (plan->device >= 0) {
+    try {
+      device::create(*plan, plan->device, precision);
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(env, e.what());
+    }
   }
   return Napi::External<Plan>::New(env, plan.release(), [](Napi::Env, Plan* p) { delete p; });
 }
@@ -102,7 +157,8 @@ Napi::Value PlanWrite(const Napi::CallbackInfo& info) {
                                                 (b.batched ? " values per sample" : " values") + "; received " + std::to_string(n));
   }
   const uint8_t* src = static_cast<const uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
-  std::memcpy(b.data.get(), src, static_cast<size_t>(n) * 4);
+  if (p.device >= 0) on_device(info.Env(), [&] { device::write(p, id, src, n); });
+  else std::memcpy(b.data.get(), src, static_cast<size_t>(n) * 4);
   return info.Env().Undefined();
 }
 
@@ -111,13 +167,17 @@ Napi::Value PlanRead(const Napi::CallbackInfo& info) {
   Plan& p = unwrap(info[0]);
   const int32_t id = buffer_id(p, info[1], "buffer");
   const int64_t n = p.count(id);
+  auto copy = [&](void* dst) {
+    if (p.device >= 0) on_device(info.Env(), [&] { device::read(p, id, dst, n); });
+    else std::memcpy(dst, p.buffers[id].data.get(), static_cast<size_t>(n) * 4);
+  };
   if (p.buffers[id].dtype == DType::kI32) {
     Napi::Int32Array out = Napi::Int32Array::New(info.Env(), static_cast<size_t>(n));
-    std::memcpy(out.Data(), p.buffers[id].data.get(), static_cast<size_t>(n) * 4);
+    copy(out.Data());
     return out;
   }
   Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(n));
-  std::memcpy(out.Data(), p.buffers[id].data.get(), static_cast<size_t>(n) * 4);
+  copy(out.Data());
   return out;
 }
 
@@ -130,12 +190,14 @@ Napi::Value PlanResize(const Napi::CallbackInfo& info) {
   const int64_t size = info[2].As<Napi::Number>().Int64Value();
   if (size < 0) throw Napi::RangeError::New(info.Env(), "planResize: size must be at least 0");
   if (size != b.size) {
-    b.size = size;
-    try {
-      allocate(b, p.max_batch);
-    } catch (const std::exception& e) {
-      throw Napi::Error::New(info.Env(), e.what());
-    }
+    on_device(info.Env(), [&] {
+      if (p.device >= 0) {
+        device::resize(p, id, size);
+      } else {
+        b.size = size;
+        allocate(b, p.max_batch);
+      }
+    });
   }
   return info.Env().Undefined();
 }
@@ -147,8 +209,10 @@ Napi::Value PlanScalars(const Napi::CallbackInfo& info) {
     const Napi::Float64Array in = info[1].As<Napi::Float64Array>();
     if (in.ElementLength() != p.scalars.size()) throw Napi::RangeError::New(info.Env(), "planScalars: wrong number of scalars");
     for (size_t i = 0; i < p.scalars.size(); ++i) p.scalars[i] = in[i];
+    if (p.device >= 0) on_device(info.Env(), [&] { device::push_scalars(p); });
     return info.Env().Undefined();
   }
+  if (p.device >= 0) on_device(info.Env(), [&] { device::pull_scalars(p); });
   Napi::Float64Array out = Napi::Float64Array::New(info.Env(), p.scalars.size());
   for (size_t i = 0; i < p.scalars.size(); ++i) out[i] = p.scalars[i];
   return out;
@@ -163,11 +227,10 @@ void set_batch(Napi::Env env, Plan& p, int64_t batch) {
 
 void run_program(Napi::Env env, Plan& p, size_t program) {
   if (program >= p.programs.size()) throw Napi::RangeError::New(env, "no program " + std::to_string(program) + " in this plan");
-  try {
-    p.run(program);
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(env, e.what());
-  }
+  on_device(env, [&] {
+    if (p.device >= 0) device::run(p, program);
+    else p.run(program);
+  });
 }
 
 // planRun(plan, program, batch): runs one program on the current buffers.
@@ -193,6 +256,15 @@ Napi::Value PlanRunSteps(const Napi::CallbackInfo& info) {
   const std::vector<int64_t> record = int_list(info[7]);
   for (int64_t s : record) {
     if (s < 0 || s >= static_cast<int64_t>(p.scalars.size())) throw Napi::RangeError::New(env, "record slot out of range");
+  }
+  if (p.device >= 0) {
+    if (cursor_slot < 0 || cursor_slot >= static_cast<int64_t>(p.scalars.size())) throw Napi::RangeError::New(env, "cursor slot out of range");
+    if (program >= p.programs.size()) throw Napi::RangeError::New(env, "no program " + std::to_string(program) + " in this plan");
+    std::vector<double> out;
+    on_device(env, [&] { out = device::run_steps(p, program, batch_size, cursor_slot, cursor, samples, steps, record); });
+    Napi::Float64Array result = Napi::Float64Array::New(env, out.size());
+    for (size_t i = 0; i < out.size(); ++i) result[i] = out[i];
+    return result;
   }
   std::vector<double> out;
   for (int64_t step = 0; step < steps && cursor < samples; ++step) {

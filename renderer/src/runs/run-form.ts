@@ -8,6 +8,8 @@ import type { CompileDefaults } from './compile-defaults.js';
 
 export const OPTIMIZERS = ['SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad', 'Adadelta', 'Adamax', 'Nadam'] as const;
 export const LOSSES = ['sparse_categorical_crossentropy', 'categorical_crossentropy', 'binary_crossentropy', 'mse', 'mae', 'huber'] as const;
+/** Matrix products on a GPU (the CPU trains in float32). */
+export const PRECISIONS = ['float32', 'tf32', 'bf16'] as const;
 export const METRICS = ['accuracy', 'sparse_categorical_accuracy', 'categorical_accuracy', 'binary_accuracy', 'mae', 'mse'] as const;
 
 export interface RunForm {
@@ -23,7 +25,9 @@ export interface RunForm {
   batchSize: number;
   validationSplit: number;
   seed: number;
-  device: 'cpu' | 'cuda';
+  /** `cpu` or `cuda:N`. */
+  device: string;
+  precision: (typeof PRECISIONS)[number];
   earlyStopping: { enabled: boolean; monitor: string; patience: number; restoreBestWeights: boolean };
   reduceLr: { enabled: boolean; monitor: string; factor: number; patience: number };
   checkpoints: { everyEnabled: boolean; everyEpochs: number; bestEnabled: boolean; monitor: string; mode: 'min' | 'max'; last: boolean };
@@ -43,6 +47,7 @@ export function newRunForm(defaults: CompileDefaults, outputs: string[], dataset
     validationSplit: 0.1,
     seed: 1,
     device: 'cpu',
+    precision: 'float32',
     earlyStopping: { enabled: false, monitor: 'val_loss', patience: 3, restoreBestWeights: false },
     reduceLr: { enabled: false, monitor: 'val_loss', factor: 0.1, patience: 5 },
     checkpoints: { everyEnabled: false, everyEpochs: 1, bestEnabled: true, monitor: 'val_loss', mode: 'min', last: true },
@@ -88,6 +93,7 @@ export function toRunConfig(form: RunForm, defaults: CompileDefaults, model: str
     validationSplit: form.validationSplit,
     seed: form.seed,
     device: form.device,
+    precision: form.device === 'cpu' ? 'float32' : form.precision,
     callbacks: {
       earlyStopping: form.earlyStopping.enabled
         ? { monitor: form.earlyStopping.monitor, patience: form.earlyStopping.patience, restoreBestWeights: form.earlyStopping.restoreBestWeights }

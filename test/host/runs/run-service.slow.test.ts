@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { describe, expect, test } from 'vitest';
 import { encodeNpy } from '../../../electron/engine/data/writers/npy.js';
+import { cudaProbe } from '../../../electron/engine/tensor/device.js';
 import { ended, recordingService, toyConfig, toyProject } from './helpers.js';
+
+const usableGpu = cudaProbe(false).devices.some((d) => d.supported);
 
 const metricsLines = (dir: string, id: string) => {
   const text = readFileSync(join(dir, 'runs', id, 'metrics.jsonl'), 'utf8');
@@ -139,10 +142,17 @@ describe('RunService', () => {
     expect(Object.keys(done.last ?? {})).toEqual(expect.arrayContaining(['loss', 'priority_loss', 'department_loss']));
   });
 
-  test('a run on a device this build has no backend for is refused, saying why', async () => {
+  test.skipIf(usableGpu)('a run on a GPU this machine cannot use is refused, saying what was found and what is needed', async () => {
     const dir = toyProject();
     const { runs } = recordingService();
-    await expect(runs.start(dir, toyConfig({ device: 'cuda' }))).rejects.toThrow(/no CUDA backend yet, so device "cuda" cannot be used/);
+    await expect(runs.start(dir, toyConfig({ device: 'cuda' }))).rejects.toThrow(/Cannot train on cuda: .*needs an NVIDIA GPU of compute capability 8\.0/);
+    expect(await runs.list(dir)).toEqual([]);
+  });
+
+  test('a run asking for bf16 on the CPU is refused', async () => {
+    const dir = toyProject();
+    const { runs } = recordingService();
+    await expect(runs.start(dir, toyConfig({ precision: 'bf16' }))).rejects.toThrow(/precision "bf16" needs a CUDA device/);
     expect(await runs.list(dir)).toEqual([]);
   });
 });

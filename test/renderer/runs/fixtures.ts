@@ -17,6 +17,7 @@ export function config(extra: Partial<RunConfig> = {}): RunConfig {
     validationSplit: 0.1,
     seed: 1,
     device: 'cpu',
+    precision: 'float32',
     callbacks: { earlyStopping: null, reduceLrOnPlateau: null },
     checkpoints: { everyEpochs: null, best: { monitor: 'val_loss', mode: 'min' }, last: true },
     ...extra,
