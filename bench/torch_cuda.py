@@ -10,7 +10,7 @@ TFLOP/s at 4096^3. Prints one JSON line:
 Without CUDA it prints {"unavailable": "<reason>"} and exits 0.
 
 Models: the seed MNIST MLP (784-64-64-10) and the Keras guide's toy ResNet, both at batch 64
-(defined in torch_reference.py beside this file), and a ResNet-18-sized CIFAR-style net on
+(defined in torch_reference.py beside this file, as is the training loop), and a ResNet-18-sized CIFAR-style net on
 32x32x3 inputs at batch 256. Data are generated on the GPU with a fixed seed; the optimizer is
 RMSprop with Keras' defaults and the loss CrossEntropyLoss on logits. Training settings are
 PyTorch's defaults plus cudnn.benchmark (listed under "settings").
@@ -34,7 +34,7 @@ except ImportError as e:  # the bench probes for torch first; this keeps the one
     print(json.dumps({"unavailable": f"PyTorch cannot be imported: {e}"}))
     raise SystemExit(0)
 
-from torch_reference import ToyResNet, mlp
+from torch_reference import ToyResNet, mlp, train
 
 
 def conv3x3(cin, cout, stride=1):
@@ -88,56 +88,16 @@ MODELS = {
 }
 
 
-def sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def train(model, x, y, batch, epochs, device):
-    """Samples/s over `epochs` timed epochs after one warm-up epoch (which also compiles), and
-    the last loss. Every batch is full, so a compiled model sees one shape only."""
-    loss_fn = nn.CrossEntropyLoss()
-    # Keras' RMSprop defaults: rho 0.9, epsilon 1e-7 (PyTorch calls rho alpha).
-    opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
-    n = x.shape[0]
-    loss = None
-
-    def epoch():
-        nonlocal loss
-        perm = torch.randperm(n, device=device)
-        for i in range(0, n, batch):
-            idx = perm[i : i + batch]
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x[idx]), y[idx])
-            loss.backward()
-            opt.step()
-
-    model.train()
-    epoch()
-    sync(device)
-    start = time.perf_counter()
-    for _ in range(epochs):
-        epoch()
-    sync(device)
-    seconds = time.perf_counter() - start
-    return n * epochs / seconds, float(loss.detach().cpu())
-
-
 def describe(e):
     text = f"{type(e).__name__}: {e}".strip().splitlines()
     return text[0][:300] if text else type(e).__name__
 
 
-def measure(name, samples, epochs, device, compile_mode, skip_compile):
-    """{"batch", "eager", "compiled"} for one model: fresh weights (same seed) for each run."""
-    build, shape, batch = MODELS[name]
-    n = max(batch, samples // batch * batch)
-    torch.manual_seed(1)
-    x = torch.randn(n, *shape, device=device)
-    y = torch.randint(0, 10, (n,), device=device)
-    out = {"batch": batch}
+def eager_and_compiled(build, run, skip_compile, compile_mode="default"):
+    """{"eager": run(model), "compiled": run(torch.compile(model)) or why not}: each run on a
+    fresh model from build() under the same seed."""
     torch.manual_seed(2)
-    out["eager"] = train(build().to(device), x, y, batch, epochs, device)[0]
+    out = {"eager": run(build())}
     if skip_compile:
         out["compiled"] = "skipped (--skip-compile)"
     elif not hasattr(torch, "compile"):
@@ -145,12 +105,23 @@ def measure(name, samples, epochs, device, compile_mode, skip_compile):
     else:
         try:
             torch.manual_seed(2)
-            model = build().to(device)
-            compiled = torch.compile(model, mode=compile_mode, dynamic=False)
-            out["compiled"] = train(compiled, x, y, batch, epochs, device)[0]
+            out["compiled"] = run(torch.compile(build(), mode=compile_mode, dynamic=False))
         except Exception as e:  # any failure of the compiler stack is a finding, not a crash
             out["compiled"] = describe(e)
     return out
+
+
+def measure(name, samples, epochs, device, compile_mode, skip_compile):
+    """{"batch", "eager", "compiled"} for one model: samples/s, fresh weights for each run."""
+    make, shape, batch = MODELS[name]
+    n = max(batch, samples // batch * batch)
+    torch.manual_seed(1)
+    x = torch.randn(n, *shape, device=device)
+    y = torch.randint(0, 10, (n,), device=device)
+    runs = eager_and_compiled(
+        lambda: make().to(device), lambda model: train(model, x, y, batch, epochs, device)[0], skip_compile, compile_mode
+    )
+    return {"batch": batch, **runs}
 
 
 def gemm_tflops(device, dtype, tf32, size=4096, repeats=10):
@@ -181,24 +152,11 @@ def dry_run_cpu(skip_compile):
     """One tiny training step of every model on the CPU, through train() and measure()'s code."""
     device = torch.device("cpu")
     out = {}
-    for name, (build, shape, _) in MODELS.items():
+    for name, (make, shape, _) in MODELS.items():
         torch.manual_seed(1)
         x = torch.randn(4, *shape)
         y = torch.randint(0, 10, (4,))
-        result = {}
-        torch.manual_seed(2)
-        result["eager"] = train(build(), x, y, 2, 1, device)[1]
-        if skip_compile:
-            result["compiled"] = "skipped (--skip-compile)"
-        elif not hasattr(torch, "compile"):
-            result["compiled"] = f"torch.compile is not in PyTorch {torch.__version__}"
-        else:
-            try:
-                torch.manual_seed(2)
-                result["compiled"] = train(torch.compile(build(), dynamic=False), x, y, 2, 1, device)[1]
-            except Exception as e:
-                result["compiled"] = describe(e)
-        out[name] = result
+        out[name] = eager_and_compiled(make, lambda model: train(model, x, y, 2, 1, device)[1], skip_compile)
     return {"torch": torch.__version__, "dry_run_cpu": out}
 
 

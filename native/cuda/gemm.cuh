@@ -39,6 +39,22 @@ struct Gemm {
   int64_t act = 0;
 };
 
+// The common case: one dense product C = op(A) op(B) + beta * C, no epilogue; callers set
+// leading dimensions, batch strides or an epilogue on the result when they need them.
+inline Gemm product(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float beta, float* c) {
+  Gemm g;
+  g.trans_a = trans_a;
+  g.trans_b = trans_b;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.a = a;
+  g.b = b;
+  g.beta = beta;
+  g.c = c;
+  return g;
+}
+
 void gemm(cudaStream_t stream, plan::Precision precision, const Gemm& g);
 
 // The plan's stream and precision.

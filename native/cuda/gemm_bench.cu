@@ -7,14 +7,14 @@
 #include "../src/plan/device.h"
 #include "gemm.cuh"
 #include "kernel.cuh"
-#include "random.cuh"
+#include "../src/kernels/random.h"
 
 namespace strata::device {
 
 namespace {
 __global__ void fill_uniform(float* x, int64_t n, uint64_t key) {
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    x[i] = cuda::uniform(key, static_cast<uint64_t>(i)) - 0.5f;
+    x[i] = kernels::uniform(key, static_cast<uint64_t>(i)) - 0.5f;
   }
 }
 }  // namespace
@@ -51,13 +51,7 @@ double gemm_tflops(int device, int64_t m, int64_t n, int64_t k, plan::Precision 
   fill_uniform<<<1024, 256, 0, r.stream>>>(r.a, m * k, 1);
   fill_uniform<<<1024, 256, 0, r.stream>>>(r.b, k * n, 2);
   cuda::check_launch("fill_uniform");
-  cuda::Gemm g;
-  g.m = m;
-  g.n = n;
-  g.k = k;
-  g.a = r.a;
-  g.b = r.b;
-  g.c = r.c;
+  const cuda::Gemm g = cuda::product(false, false, m, n, k, r.a, r.b, 0.0f, r.c);
   cuda::gemm(r.stream, precision, g);
   double best = std::numeric_limits<double>::infinity();
   for (int i = 0; i < std::max(repeats, 1); ++i) {

@@ -63,48 +63,43 @@ void launch_each(const plan::Plan& p, int64_t n, F f, const char* name = "elemen
   check_launch(name);
 }
 
-// Sum of v over a warp (every lane gets it).
-__device__ inline float warp_sum(float v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
-}
-__device__ inline double warp_sum(double v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
-}
-__device__ inline float warp_max(float v) {
-  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-  return v;
-}
+// The combining operations of the reductions below.
+struct Plus {
+  template <typename T>
+  __device__ T operator()(T a, T b) const { return a + b; }
+};
+struct Max {
+  __device__ float operator()(float a, float b) const { return fmaxf(a, b); }
+};
 
-// Sum of v over the block (every thread gets it). blockDim.x must be a multiple of 32;
-// every thread of the block must call it.
-template <typename T>
-__device__ inline T block_sum(T v) {
+// op over v of every lane of a warp (every lane gets it).
+template <typename T, typename Op>
+__device__ inline T warp_reduce(T v, Op op) {
+  for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
+  return v;
+}
+__device__ inline float warp_sum(float v) { return warp_reduce(v, Plus{}); }
+__device__ inline double warp_sum(double v) { return warp_reduce(v, Plus{}); }
+__device__ inline float warp_max(float v) { return warp_reduce(v, Max{}); }
+
+// op over v of every thread of the block (every thread gets it). blockDim.x must be a
+// multiple of 32; every thread of the block must call it.
+template <typename T, typename Op>
+__device__ inline T block_reduce(T v, Op op) {
   __shared__ T partial[32];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  v = warp_sum(v);
+  v = warp_reduce(v, op);
   __syncthreads();
   if (lane == 0) partial[warp] = v;
   __syncthreads();
-  T total = 0;
+  T total = partial[0];
   const int warps = blockDim.x >> 5;
-  for (int w = 0; w < warps; ++w) total += partial[w];
+  for (int w = 1; w < warps; ++w) total = op(total, partial[w]);
   return total;
 }
-
-__device__ inline float block_max(float v) {
-  __shared__ float partial[32];
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  v = warp_max(v);
-  __syncthreads();
-  if (lane == 0) partial[warp] = v;
-  __syncthreads();
-  float m = partial[0];
-  const int warps = blockDim.x >> 5;
-  for (int w = 1; w < warps; ++w) m = fmaxf(m, partial[w]);
-  return m;
-}
+template <typename T>
+__device__ inline T block_sum(T v) { return block_reduce(v, Plus{}); }
+__device__ inline float block_max(float v) { return block_reduce(v, Max{}); }
 
 }  // namespace strata::cuda
 

@@ -10,10 +10,10 @@ export interface Run {
   stderr: string;
 }
 
-/** `node bin/strata.mjs ...args` in the repository root (or `cwd`). */
-export function strata(args: string[], options: { cwd?: string } = {}): Promise<Run> {
+/** `node bin/strata.mjs ...args` (or the command line file `cli`) in the repository root (or `cwd`). */
+export function strata(args: string[], options: { cwd?: string; cli?: string } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${ROOT}bin/strata.mjs`, ...args], {
+    const child = spawn(process.execPath, [options.cli ?? `${ROOT}bin/strata.mjs`, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -28,6 +28,8 @@
 #include "kernel.cuh"
 #include "activation.cuh"
 #include "gemm.cuh"
+#include "../src/kernels/layer_bufs.h"
+#include "../src/kernels/window.h"
 
 namespace strata::cuda {
 namespace {
@@ -35,9 +37,8 @@ namespace {
 using kernels::kLinear;
 using kernels::kLogSoftmax;
 
-// ints [big d, h, w, big channels, small d, h, w, small channels, kernel d, h, w,
-//       strides d, h, w, dilation d, h, w, padding before d, h, w, groups]
-constexpr size_t kGeomInts = 21;
+// ints [window (20, see window.h), groups]: big channels at 3, small channels at 7.
+constexpr size_t kGeomInts = kernels::kWindowInts + 1;
 
 // Largest im2col matrix one chunk of samples builds (bytes); a batch whose columns are
 // larger runs in chunks of samples, each one im2col and one GEMM.
@@ -45,15 +46,10 @@ constexpr int64_t kColsCap = int64_t{256} << 20;
 
 // The geometry, in 32-bit ints: device index arithmetic stays 32-bit (chunks are kept
 // under 2^31 values), only offsets across samples are 64-bit.
-struct Geom {
-  int big[3], cb;
-  int small[3], cs;
-  int k[3], s[3], d[3], pad[3];
+struct Geom : kernels::Window<int> {
+  int cb, cs;
   int groups;
 
-  __host__ __device__ int big_pos() const { return big[0] * big[1] * big[2]; }
-  __host__ __device__ int small_pos() const { return small[0] * small[1] * small[2]; }
-  __host__ __device__ int kpos() const { return k[0] * k[1] * k[2]; }
   __host__ __device__ int cg() const { return cb / groups; }
   // Columns of the im2col matrix: every group's window of cb / groups channels.
   __host__ __device__ int cols() const { return kpos() * cb; }
@@ -65,23 +61,15 @@ struct Geom {
 };
 
 Geom parse_geom(const plan::Instr& in, size_t extra, const char* name) {
-  if (in.ints.size() < kGeomInts + extra)
-    throw std::runtime_error(std::string(name) + ": expected " + std::to_string(kGeomInts + extra) + " ints");
   const std::vector<int64_t>& v = in.ints;
-  for (size_t i = 0; i < kGeomInts; ++i)
-    if (v[i] < 0 || v[i] > INT32_MAX) throw std::runtime_error(std::string(name) + ": geometry value out of range");
+  kernels::check_window32(v, kGeomInts + extra, name);
+  if (v[kernels::kWindowInts] < 0 || v[kernels::kWindowInts] > INT32_MAX)
+    throw std::runtime_error(std::string(name) + ": geometry value out of range");
   Geom g;
-  for (int a = 0; a < 3; ++a) {
-    g.big[a] = static_cast<int>(v[a]);
-    g.small[a] = static_cast<int>(v[4 + a]);
-    g.k[a] = static_cast<int>(v[8 + a]);
-    g.s[a] = static_cast<int>(v[11 + a]);
-    g.d[a] = static_cast<int>(v[14 + a]);
-    g.pad[a] = static_cast<int>(v[17 + a]);
-  }
+  kernels::read_window(v, g);
   g.cb = static_cast<int>(v[3]);
   g.cs = static_cast<int>(v[7]);
-  g.groups = static_cast<int>(v[20]);
+  g.groups = static_cast<int>(v[kernels::kWindowInts]);
   if (g.groups < 1 || g.cb % g.groups != 0 || g.cs % g.groups != 0)
     throw std::runtime_error(std::string(name) + ": groups must divide both channel counts");
   const int64_t sample = std::max(int64_t{g.small[0]} * g.small[1] * g.small[2] * g.k[0] * g.k[1] * g.k[2] * g.cb,
@@ -139,7 +127,7 @@ void im2col_v(const plan::Plan& p, const Geom g, const float* big, int64_t sampl
   launch_each(
       p, total,
       [=] __device__(int64_t i) {
-        const uint32_t K = g.cols(), cg = g.cg(), sp = g.small_pos();
+        const uint32_t K = g.cols(), cg = g.cg();
         const uint32_t e = static_cast<uint32_t>(i) * V;
         const uint32_t r = e / K, j = e - r * K;
         uint32_t t = j / cg;
@@ -149,14 +137,11 @@ void im2col_v(const plan::Plan& p, const Geom g, const float* big, int64_t sampl
         const uint32_t kh = t % g.k[1];
         t /= g.k[1];
         const uint32_t kd = t % g.k[0], gi = t / g.k[0];
-        const uint32_t n = r / sp;
-        uint32_t q = r - n * sp;
-        const uint32_t ow = q % g.small[2];
-        q /= g.small[2];
-        const uint32_t oh = q % g.small[1], od = q / g.small[1];
-        const int id = static_cast<int>(od) * g.s[0] - g.pad[0] + static_cast<int>(kd) * g.d[0];
-        const int ih = static_cast<int>(oh) * g.s[1] - g.pad[1] + static_cast<int>(kh) * g.d[1];
-        const int iw = static_cast<int>(ow) * g.s[2] - g.pad[2] + static_cast<int>(kw) * g.d[2];
+        int o[3];
+        const uint32_t n = kernels::split_position(r, g.small, o);
+        const int id = o[0] * g.s[0] - g.pad[0] + static_cast<int>(kd) * g.d[0];
+        const int ih = o[1] * g.s[1] - g.pad[1] + static_cast<int>(kh) * g.d[1];
+        const int iw = o[2] * g.s[2] - g.pad[2] + static_cast<int>(kw) * g.d[2];
         Pack<V> v{};
         if (id >= 0 && id < g.big[0] && ih >= 0 && ih < g.big[1] && iw >= 0 && iw < g.big[2]) {
           const int64_t at = (static_cast<int64_t>(n) * g.big_pos() + (id * g.big[1] + ih) * g.big[2] + iw) * g.cb;
@@ -192,35 +177,17 @@ void col2im_v(const plan::Plan& p, const Geom g, const float* cols, int64_t samp
       [=] __device__(int64_t i) {
         const uint32_t K = g.cols(), cg = g.cg(), sp = g.small_pos();
         const uint32_t e = static_cast<uint32_t>(i) * V;
-        uint32_t pos = e / g.cb;
+        const uint32_t pos = e / g.cb;
         const uint32_t ch = e - pos * g.cb, gi = ch / cg, c = ch - gi * cg;
-        const int iw = static_cast<int>(pos % g.big[2]);
-        pos /= g.big[2];
-        const int ih = static_cast<int>(pos % g.big[1]);
-        pos /= g.big[1];
-        const int id = static_cast<int>(pos % g.big[0]);
-        const uint32_t n = pos / g.big[0];
+        int at[3];
+        const uint32_t n = kernels::split_position(pos, g.big, at);
         Pack<V> sum{};
-        for (int kd = 0; kd < g.k[0]; ++kd) {
-          const int td = id + g.pad[0] - kd * g.d[0];
-          if (td < 0) break;  // only falls further with kd
-          if (td % g.s[0] != 0 || td / g.s[0] >= g.small[0]) continue;
-          for (int kh = 0; kh < g.k[1]; ++kh) {
-            const int th = ih + g.pad[1] - kh * g.d[1];
-            if (th < 0) break;
-            if (th % g.s[1] != 0 || th / g.s[1] >= g.small[1]) continue;
-            for (int kw = 0; kw < g.k[2]; ++kw) {
-              const int tw = iw + g.pad[2] - kw * g.d[2];
-              if (tw < 0) break;
-              if (tw % g.s[2] != 0 || tw / g.s[2] >= g.small[2]) continue;
-              const uint32_t row = n * sp + (td / g.s[0] * g.small[1] + th / g.s[1]) * g.small[2] + tw / g.s[2];
-              const uint32_t col = ((gi * g.k[0] + kd) * g.k[1] + kh) * g.k[2] * cg + kw * cg + c;
-              const Pack<V> v = load<V>(cols + row * K + col);
+        kernels::for_covering_taps(g, at[0], at[1], at[2], [&](int o, int tap) {
+          const uint32_t row = n * sp + o, col = (gi * g.kpos() + tap) * cg + c;
+          const Pack<V> v = load<V>(cols + row * K + col);
 #pragma unroll
-              for (int u = 0; u < V; ++u) sum.v[u] += v.v[u];
-            }
-          }
-        }
+          for (int u = 0; u < V; ++u) sum.v[u] += v.v[u];
+        });
         if (ep.accumulate) {
           const Pack<V> o = load<V>(out + e);
 #pragma unroll
@@ -296,46 +263,46 @@ void activation_bias_backward(const plan::Plan& p, int64_t act, const float* z, 
 
 // ---- grouped GEMMs (one batched GEMM, batch = groups) ---------------------------------------
 
+// A GEMM batched over the groups. Each operand is row-major with the groups' slices side by
+// side along its rows, `width` columns each (its row stride is groups * width), so group i
+// works on the slices i * width along the rows of A, B and C.
+struct Slices {
+  const float* at;
+  int64_t width;
+};
+
+Gemm grouped(const Geom& g, bool ta, bool tb, int64_t m, int64_t n, int64_t k, Slices a, Slices b, int64_t c_width) {
+  Gemm G;
+  G.trans_a = ta, G.trans_b = tb;
+  G.m = m, G.n = n, G.k = k;
+  G.a = a.at, G.lda = a.width * g.groups, G.stride_a = a.width;
+  G.b = b.at, G.ldb = b.width * g.groups, G.stride_b = b.width;
+  G.ldc = c_width * g.groups, G.stride_c = c_width;
+  G.batch = g.groups;
+  return G;
+}
+
 // C[:, group] = A[:, group's K-slice] · W[:, group], A (m x K), W (Kg x F), C (m x F).
 Gemm grouped_forward(const Geom& g, int64_t m, const float* a, const float* w) {
-  const int64_t K = g.cols(), f = g.cs;
-  Gemm G;
-  G.m = m, G.n = f / g.groups, G.k = K / g.groups;
-  G.a = a, G.lda = K;
-  G.b = w, G.ldb = f;
-  G.ldc = f;
-  G.batch = g.groups;
-  G.stride_a = G.k, G.stride_b = G.n, G.stride_c = G.n;
-  return G;
+  const int64_t kg = g.cols() / g.groups, fg = g.cs / g.groups;
+  return grouped(g, false, false, m, fg, kg, {a, kg}, {w, fg}, fg);
 }
 
 // dW[:, group] (+)= cols[:, group]^T · dz[:, group]      (Kg x Fg per group, k = m)
 void grouped_dw(const plan::Plan& p, const Geom& g, int64_t m, const float* cols, const float* dz, bool accumulate, float* dw) {
-  const int64_t K = g.cols(), kg = K / g.groups, f = g.cs, fg = f / g.groups;
-  Gemm G;
-  G.trans_a = true;
-  G.m = kg, G.n = fg, G.k = m;
-  G.a = cols, G.lda = K;
-  G.b = dz, G.ldb = f;
+  const int64_t kg = g.cols() / g.groups, fg = g.cs / g.groups;
+  Gemm G = grouped(g, true, false, kg, fg, m, {cols, kg}, {dz, fg}, fg);
   G.beta = accumulate ? 1.0f : 0.0f;
-  G.c = dw, G.ldc = f;
-  G.batch = g.groups;
-  G.stride_a = kg, G.stride_b = fg, G.stride_c = fg;
+  G.c = dw;
   gemm(p, G);
 }
 
 // dcols[:, group] (+)= dz[:, group] · W[:, group]^T        (m x Kg per group, k = Fg)
 void grouped_dcols(const plan::Plan& p, const Geom& g, int64_t m, const float* dz, const float* w, bool accumulate, float* dcols) {
-  const int64_t K = g.cols(), kg = K / g.groups, f = g.cs, fg = f / g.groups;
-  Gemm G;
-  G.trans_b = true;
-  G.m = m, G.n = kg, G.k = fg;
-  G.a = dz, G.lda = f;
-  G.b = w, G.ldb = f;
+  const int64_t kg = g.cols() / g.groups, fg = g.cs / g.groups;
+  Gemm G = grouped(g, false, true, m, kg, fg, {dz, fg}, {w, fg}, kg);
   G.beta = accumulate ? 1.0f : 0.0f;
-  G.c = dcols, G.ldc = K;
-  G.batch = g.groups;
-  G.stride_a = fg, G.stride_b = fg, G.stride_c = kg;
+  G.c = dcols;
   gemm(p, G);
 }
 
@@ -361,11 +328,9 @@ void conv_rows(const plan::Plan& p, const Geom& g, int64_t m, const float* a, co
 void conv_fwd(plan::Plan& p, const plan::Instr& in) {
   const Geom g = parse_geom(in, 1, "conv_fwd");
   const int64_t act = in.ints[kGeomInts];
-  const float* x = p.f32(in.bufs[0]);
-  const float* w = p.f32(in.bufs[1]);
-  const float* b = in.bufs[2] >= 0 ? p.f32(in.bufs[2]) : nullptr;
-  float* z = in.bufs[3] >= 0 ? p.f32(in.bufs[3]) : nullptr;
-  float* y = p.f32(in.bufs[4]);
+  const kernels::LayerForward io = kernels::layer_forward(p, in);
+  const float *x = io.x, *w = io.w, *b = io.b;
+  float *z = io.z, *y = io.y;
   const int64_t sp = g.small_pos(), K = g.cols(), f = g.cs, bsize = int64_t{g.big_pos()} * g.cb;
   const int64_t batch = p.count(in.bufs[0]) / bsize;
   if (batch <= 0) return;
@@ -390,15 +355,11 @@ void conv_fwd(plan::Plan& p, const plan::Instr& in) {
 void conv_bwd(plan::Plan& p, const plan::Instr& in) {
   const Geom g = parse_geom(in, 4, "conv_bwd");
   const int64_t act = in.ints[kGeomInts];
-  const bool acc_dx = in.ints[kGeomInts + 1] != 0, acc_dw = in.ints[kGeomInts + 2] != 0, acc_db = in.ints[kGeomInts + 3] != 0;
-  const float* x = p.f32(in.bufs[0]);
-  const float* w = p.f32(in.bufs[1]);
-  const float* z = in.bufs[2] >= 0 ? p.f32(in.bufs[2]) : nullptr;
-  const float* y = p.f32(in.bufs[3]);
-  float* dz = p.f32(in.bufs[4]);
-  float* dx = in.bufs[5] >= 0 ? p.f32(in.bufs[5]) : nullptr;
-  float* dw = in.bufs[6] >= 0 ? p.f32(in.bufs[6]) : nullptr;
-  float* db = in.bufs[7] >= 0 ? p.f32(in.bufs[7]) : nullptr;
+  const kernels::LayerAccumulate accum = kernels::layer_accumulate(in, kGeomInts + 1);
+  const bool acc_dx = accum.dx, acc_dw = accum.dw, acc_db = accum.db;
+  const kernels::LayerBackward io = kernels::layer_backward(p, in);
+  const float *x = io.x, *w = io.w, *z = io.z, *y = io.y;
+  float *dz = io.dz, *dx = io.dx, *dw = io.dw, *db = io.db;
   const int64_t sp = g.small_pos(), K = g.cols(), f = g.cs, bsize = int64_t{g.big_pos()} * g.cb;
   const int64_t batch = p.count(in.bufs[0]) / bsize, rows = batch * sp;
   if (batch <= 0) return;
@@ -437,11 +398,9 @@ void conv_bwd(plan::Plan& p, const plan::Instr& in) {
 void conv_transpose_fwd(plan::Plan& p, const plan::Instr& in) {
   const Geom g = parse_geom(in, 1, "conv_transpose_fwd");
   const int64_t act = in.ints[kGeomInts];
-  const float* x = p.f32(in.bufs[0]);
-  const float* w = p.f32(in.bufs[1]);
-  const float* b = in.bufs[2] >= 0 ? p.f32(in.bufs[2]) : nullptr;
-  float* z = in.bufs[3] >= 0 ? p.f32(in.bufs[3]) : nullptr;
-  float* y = p.f32(in.bufs[4]);
+  const kernels::LayerForward io = kernels::layer_forward(p, in);
+  const float *x = io.x, *w = io.w, *b = io.b;
+  float *z = io.z, *y = io.y;
   const int64_t sp = g.small_pos(), bp = g.big_pos(), K = g.cols(), c = g.cs, f = g.cb;
   const int64_t batch = p.count(in.bufs[0]) / (sp * c);
   if (batch <= 0) return;
@@ -485,15 +444,11 @@ void conv_transpose_fwd(plan::Plan& p, const plan::Instr& in) {
 void conv_transpose_bwd(plan::Plan& p, const plan::Instr& in) {
   const Geom g = parse_geom(in, 4, "conv_transpose_bwd");
   const int64_t act = in.ints[kGeomInts];
-  const bool acc_dx = in.ints[kGeomInts + 1] != 0, acc_dw = in.ints[kGeomInts + 2] != 0, acc_db = in.ints[kGeomInts + 3] != 0;
-  const float* x = p.f32(in.bufs[0]);
-  const float* w = p.f32(in.bufs[1]);
-  const float* z = in.bufs[2] >= 0 ? p.f32(in.bufs[2]) : nullptr;
-  const float* y = p.f32(in.bufs[3]);
-  float* dz = p.f32(in.bufs[4]);
-  float* dx = in.bufs[5] >= 0 ? p.f32(in.bufs[5]) : nullptr;
-  float* dw = in.bufs[6] >= 0 ? p.f32(in.bufs[6]) : nullptr;
-  float* db = in.bufs[7] >= 0 ? p.f32(in.bufs[7]) : nullptr;
+  const kernels::LayerAccumulate accum = kernels::layer_accumulate(in, kGeomInts + 1);
+  const bool acc_dx = accum.dx, acc_dw = accum.dw, acc_db = accum.db;
+  const kernels::LayerBackward io = kernels::layer_backward(p, in);
+  const float *x = io.x, *w = io.w, *z = io.z, *y = io.y;
+  float *dz = io.dz, *dx = io.dx, *dw = io.dw, *db = io.db;
   const int64_t sp = g.small_pos(), bp = g.big_pos(), K = g.cols(), c = g.cs, f = g.cb;
   const int64_t batch = p.count(in.bufs[0]) / (sp * c);
   if (batch <= 0) return;

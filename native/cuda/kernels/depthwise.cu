@@ -21,6 +21,8 @@
 #include "kernel.cuh"
 #include "activation.cuh"
 #include "gemm.cuh"
+#include "../src/kernels/layer_bufs.h"
+#include "../src/kernels/window.h"
 
 namespace strata::cuda {
 namespace {
@@ -28,41 +30,25 @@ namespace {
 using kernels::kLinear;
 using kernels::kLogSoftmax;
 
-// ints [in d, h, w, channels, out d, h, w, depth multiplier, kernel d, h, w, strides d, h, w,
-//       dilation d, h, w, padding before d, h, w]
-constexpr size_t kGeomInts = 20;
+// ints [window (20, see window.h)]: big = the input, small = the output; channels at 3,
+// the depth multiplier at 7.
+constexpr size_t kGeomInts = kernels::kWindowInts;
 
 // The geometry in 32-bit ints: index arithmetic within a launch stays 32-bit, offsets
 // across samples are 64-bit.
-struct Geom {
-  int in[3], c;
-  int out[3], dm;
-  int k[3], s[3], d[3], pad[3];
+struct Geom : kernels::Window<int> {
+  int c, dm;
 
-  __host__ __device__ int in_pos() const { return in[0] * in[1] * in[2]; }
-  __host__ __device__ int out_pos() const { return out[0] * out[1] * out[2]; }
-  __host__ __device__ int kpos() const { return k[0] * k[1] * k[2]; }
   __host__ __device__ int cm() const { return c * dm; }
 };
 
 Geom parse_geom(const plan::Instr& in, size_t extra, const char* name) {
-  if (in.ints.size() < kGeomInts + extra)
-    throw std::runtime_error(std::string(name) + ": expected " + std::to_string(kGeomInts + extra) + " ints");
-  const std::vector<int64_t>& v = in.ints;
-  for (size_t i = 0; i < kGeomInts; ++i)
-    if (v[i] < 0 || v[i] > INT32_MAX) throw std::runtime_error(std::string(name) + ": geometry value out of range");
+  kernels::check_window32(in.ints, kGeomInts + extra, name);
   Geom g;
-  for (int a = 0; a < 3; ++a) {
-    g.in[a] = static_cast<int>(v[a]);
-    g.out[a] = static_cast<int>(v[4 + a]);
-    g.k[a] = static_cast<int>(v[8 + a]);
-    g.s[a] = static_cast<int>(v[11 + a]);
-    g.d[a] = static_cast<int>(v[14 + a]);
-    g.pad[a] = static_cast<int>(v[17 + a]);
-  }
-  g.c = static_cast<int>(v[3]);
-  g.dm = static_cast<int>(v[7]);
-  const int64_t sample = std::max(int64_t{g.in[0]} * g.in[1] * g.in[2] * g.c, int64_t{g.out[0]} * g.out[1] * g.out[2] * g.c * g.dm);
+  kernels::read_window(in.ints, g);
+  g.c = static_cast<int>(in.ints[3]);
+  g.dm = static_cast<int>(in.ints[7]);
+  const int64_t sample = std::max(int64_t{g.big[0]} * g.big[1] * g.big[2] * g.c, int64_t{g.small[0]} * g.small[1] * g.small[2] * g.c * g.dm);
   if (sample > INT32_MAX) throw std::runtime_error(std::string(name) + ": one sample exceeds 2^31 values");
   return g;
 }
@@ -78,12 +64,10 @@ int64_t launch_samples(int64_t per_sample, int64_t batch) {
 void depthwise_fwd(plan::Plan& p, const plan::Instr& in) {
   const Geom g = parse_geom(in, 1, "depthwise_fwd");
   const int64_t act = in.ints[kGeomInts];
-  const float* x = p.f32(in.bufs[0]);
-  const float* w = p.f32(in.bufs[1]);
-  const float* b = in.bufs[2] >= 0 ? p.f32(in.bufs[2]) : nullptr;
-  float* z = in.bufs[3] >= 0 ? p.f32(in.bufs[3]) : nullptr;
-  float* y = p.f32(in.bufs[4]);
-  const int64_t in_size = int64_t{g.in_pos()} * g.c, out_size = int64_t{g.out_pos()} * g.cm();
+  const kernels::LayerForward io = kernels::layer_forward(p, in);
+  const float *x = io.x, *w = io.w, *b = io.b;
+  float *z = io.z, *y = io.y;
+  const int64_t in_size = int64_t{g.big_pos()} * g.c, out_size = int64_t{g.small_pos()} * g.cm();
   const int64_t batch = p.count(in.bufs[0]) / in_size;
   if (batch <= 0) return;
 
@@ -103,36 +87,22 @@ void depthwise_fwd(plan::Plan& p, const plan::Instr& in) {
         p, nc * out_size,
         [=] __device__(int64_t i) {
           const uint32_t cm = g.cm(), e = static_cast<uint32_t>(i);
-          uint32_t pos = e / cm;
+          const uint32_t pos = e / cm;
           const uint32_t j = e - pos * cm, ci = j / g.dm;
-          const int ow = static_cast<int>(pos % g.out[2]);
-          pos /= g.out[2];
-          const int oh = static_cast<int>(pos % g.out[1]);
-          pos /= g.out[1];
-          const int od = static_cast<int>(pos % g.out[0]);
-          const uint32_t n = pos / g.out[0];
-          const float* xn = xs + static_cast<int64_t>(n) * g.in_pos() * g.c + ci;
+          int o[3];
+          const uint32_t n = kernels::split_position(pos, g.small, o);
+          const float* xn = xs + static_cast<int64_t>(n) * g.big_pos() * g.c + ci;
           float sum = 0.0f;
-          for (int kd = 0; kd < g.k[0]; ++kd) {
-            const int id = od * g.s[0] - g.pad[0] + kd * g.d[0];
-            if (id < 0 || id >= g.in[0]) continue;
-            for (int kh = 0; kh < g.k[1]; ++kh) {
-              const int ih = oh * g.s[1] - g.pad[1] + kh * g.d[1];
-              if (ih < 0 || ih >= g.in[1]) continue;
-              for (int kw = 0; kw < g.k[2]; ++kw) {
-                const int iw = ow * g.s[2] - g.pad[2] + kw * g.d[2];
-                if (iw < 0 || iw >= g.in[2]) continue;
-                sum += xn[((id * g.in[1] + ih) * g.in[2] + iw) * g.c] * w[((kd * g.k[1] + kh) * g.k[2] + kw) * cm + j];
-              }
-            }
-          }
+          kernels::for_window_taps(g, o[0], o[1], o[2], [&](int id, int ih, int iw, int k) {
+            sum += xn[((id * g.big[1] + ih) * g.big[2] + iw) * g.c] * w[k * cm + j];
+          });
           if (b) sum += b[j];
           if (zs) zs[e] = sum;
           ys[e] = act_forward(a, sum);
         },
         "depthwise forward");
   }
-  if (row_wise) softmax_rows(p, target, y, batch * g.out_pos(), g.cm(), act == kLogSoftmax);
+  if (row_wise) softmax_rows(p, target, y, batch * g.small_pos(), g.cm(), act == kLogSoftmax);
 }
 
 // ---- backward -----------------------------------------------------------------------------
@@ -156,18 +126,13 @@ __global__ void depthwise_dw_kernel(Geom g, const float* __restrict__ x, const f
   if (j < cm) {
     const int ci = j / g.dm;
     for (int64_t q = p0 + threadIdx.y; q < p1; q += kTileP) {
-      uint32_t pos = static_cast<uint32_t>(q);
-      const int ow = static_cast<int>(pos % g.out[2]);
-      pos /= g.out[2];
-      const int oh = static_cast<int>(pos % g.out[1]);
-      pos /= g.out[1];
-      const int od = static_cast<int>(pos % g.out[0]);
-      const uint32_t n = pos / g.out[0];
-      const int id = od * g.s[0] - g.pad[0] + kd * g.d[0];
-      const int ih = oh * g.s[1] - g.pad[1] + kh * g.d[1];
-      const int iw = ow * g.s[2] - g.pad[2] + kw * g.d[2];
-      if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1] || iw < 0 || iw >= g.in[2]) continue;
-      const int64_t at = static_cast<int64_t>(n) * g.in_pos() + (id * g.in[1] + ih) * g.in[2] + iw;
+      int o[3];
+      const uint32_t n = kernels::split_position(static_cast<uint32_t>(q), g.small, o);
+      const int id = o[0] * g.s[0] - g.pad[0] + kd * g.d[0];
+      const int ih = o[1] * g.s[1] - g.pad[1] + kh * g.d[1];
+      const int iw = o[2] * g.s[2] - g.pad[2] + kw * g.d[2];
+      if (id < 0 || id >= g.big[0] || ih < 0 || ih >= g.big[1] || iw < 0 || iw >= g.big[2]) continue;
+      const int64_t at = static_cast<int64_t>(n) * g.big_pos() + (id * g.big[1] + ih) * g.big[2] + iw;
       acc += x[at * g.c + ci] * dz[q * cm + j];
     }
   }
@@ -183,7 +148,7 @@ __global__ void depthwise_dw_kernel(Geom g, const float* __restrict__ x, const f
 
 // dW (+)= the weight gradient, through depthwise_dw_kernel.
 void depthwise_dw(plan::Plan& p, const Geom& g, const float* x, const float* dz, int64_t batch, float* dw, bool accumulate) {
-  const int64_t positions = batch * g.out_pos(), weights = int64_t{g.kpos()} * g.cm();
+  const int64_t positions = batch * g.small_pos(), weights = int64_t{g.kpos()} * g.cm();
   if (positions > INT32_MAX) throw std::runtime_error("depthwise_bwd: more than 2^31 output positions in a batch");
   const int64_t tiles = int64_t{g.kpos()} * ((g.cm() + kTileC - 1) / kTileC);
   if (tiles <= 0) return;
@@ -213,21 +178,17 @@ void depthwise_dw(plan::Plan& p, const Geom& g, const float* x, const float* dz,
 void depthwise_bwd(plan::Plan& p, const plan::Instr& in) {
   const Geom g = parse_geom(in, 4, "depthwise_bwd");
   const int64_t act = in.ints[kGeomInts];
-  const bool acc_dx = in.ints[kGeomInts + 1] != 0, acc_dw = in.ints[kGeomInts + 2] != 0, acc_db = in.ints[kGeomInts + 3] != 0;
-  const float* x = p.f32(in.bufs[0]);
-  const float* w = p.f32(in.bufs[1]);
-  const float* z = in.bufs[2] >= 0 ? p.f32(in.bufs[2]) : nullptr;
-  const float* y = p.f32(in.bufs[3]);
-  float* dz = p.f32(in.bufs[4]);
-  float* dx = in.bufs[5] >= 0 ? p.f32(in.bufs[5]) : nullptr;
-  float* dw = in.bufs[6] >= 0 ? p.f32(in.bufs[6]) : nullptr;
-  float* db = in.bufs[7] >= 0 ? p.f32(in.bufs[7]) : nullptr;
-  const int64_t in_size = int64_t{g.in_pos()} * g.c, out_size = int64_t{g.out_pos()} * g.cm();
+  const kernels::LayerAccumulate accum = kernels::layer_accumulate(in, kGeomInts + 1);
+  const bool acc_dx = accum.dx, acc_dw = accum.dw, acc_db = accum.db;
+  const kernels::LayerBackward io = kernels::layer_backward(p, in);
+  const float *x = io.x, *w = io.w, *z = io.z, *y = io.y;
+  float *dz = io.dz, *dx = io.dx, *dw = io.dw, *db = io.db;
+  const int64_t in_size = int64_t{g.big_pos()} * g.c, out_size = int64_t{g.small_pos()} * g.cm();
   const int64_t batch = p.count(in.bufs[0]) / in_size;
   if (batch <= 0) return;
 
   // dz = act'(dz) in place, then db (+)= its column sums (kernels::activation_bias_backward).
-  const int64_t rows = batch * g.out_pos();
+  const int64_t rows = batch * g.small_pos();
   if (act != kLinear) activate_backward(p, act, z, y, dz, dz, rows * g.cm(), g.cm(), false);
   if (db) column_sums(p, dz, rows, g.cm(), db, acc_db);
 
@@ -245,36 +206,18 @@ void depthwise_bwd(plan::Plan& p, const plan::Instr& in) {
           p, nc * in_size,
           [=] __device__(int64_t i) {
             const uint32_t cm = g.cm(), e = static_cast<uint32_t>(i);
-            uint32_t pos = e / g.c;
+            const uint32_t pos = e / g.c;
             const uint32_t ci = e - pos * g.c;
-            const int iw = static_cast<int>(pos % g.in[2]);
-            pos /= g.in[2];
-            const int ih = static_cast<int>(pos % g.in[1]);
-            pos /= g.in[1];
-            const int id = static_cast<int>(pos % g.in[0]);
-            const uint32_t n = pos / g.in[0];
-            const float* dn = dzs + static_cast<int64_t>(n) * g.out_pos() * cm + ci * g.dm;
+            int at[3];
+            const uint32_t n = kernels::split_position(pos, g.big, at);
+            const float* dn = dzs + static_cast<int64_t>(n) * g.small_pos() * cm + ci * g.dm;
             const float* wc = w + ci * g.dm;
             float sum = 0.0f;
-            for (int kd = 0; kd < g.k[0]; ++kd) {
-              const int td = id + g.pad[0] - kd * g.d[0];
-              if (td < 0) break;  // only falls further with kd
-              if (td % g.s[0] != 0 || td / g.s[0] >= g.out[0]) continue;
-              for (int kh = 0; kh < g.k[1]; ++kh) {
-                const int th = ih + g.pad[1] - kh * g.d[1];
-                if (th < 0) break;
-                if (th % g.s[1] != 0 || th / g.s[1] >= g.out[1]) continue;
-                for (int kw = 0; kw < g.k[2]; ++kw) {
-                  const int tw = iw + g.pad[2] - kw * g.d[2];
-                  if (tw < 0) break;
-                  if (tw % g.s[2] != 0 || tw / g.s[2] >= g.out[2]) continue;
-                  const int o = (td / g.s[0] * g.out[1] + th / g.s[1]) * g.out[2] + tw / g.s[2];
-                  const float* d = dn + static_cast<int64_t>(o) * cm;
-                  const float* wk = wc + ((kd * g.k[1] + kh) * g.k[2] + kw) * cm;
-                  for (int m = 0; m < g.dm; ++m) sum += d[m] * wk[m];
-                }
-              }
-            }
+            kernels::for_covering_taps(g, at[0], at[1], at[2], [&](int o, int k) {
+              const float* d = dn + static_cast<int64_t>(o) * cm;
+              const float* wk = wc + k * cm;
+              for (int m = 0; m < g.dm; ++m) sum += d[m] * wk[m];
+            });
             dxs[e] = acc_dx ? dxs[e] + sum : sum;
           },
           "depthwise dx");

@@ -1,6 +1,6 @@
 // Dropout in training on the device (src/kernels/dropout.cc): keep each value with
 // probability 1 - rate and scale it by 1 / (1 - rate). The mask comes from the CPU's
-// counter-based stream (random.cuh) with the same key and element index, so both devices
+// counter-based stream (src/kernels/random.h) with the same key and element index, so both devices
 // drop the same values; backward recomputes it. The step that keys the stream is a plan
 // scalar the optimizer advances on the device, so it is read inside the kernel: a captured
 // graph then draws a fresh mask every replay.
@@ -9,7 +9,7 @@
 #include <string>
 
 #include "../kernel.cuh"
-#include "../random.cuh"
+#include "kernels/random.h"
 
 namespace strata::cuda {
 namespace {
@@ -19,9 +19,9 @@ struct MaskKey {
   const double* step;  // scalars(p) + slot
   float rate, scale;
 
-  __device__ uint64_t key() const { return stream_key(seed, salt, static_cast<uint64_t>(*step)); }
+  __device__ uint64_t key() const { return kernels::stream_key(seed, salt, static_cast<uint64_t>(*step)); }
   __device__ float mask(uint64_t k, int64_t i) const {
-    return uniform(k, static_cast<uint64_t>(i)) >= rate ? scale : 0.0f;
+    return kernels::dropout_mask(k, static_cast<uint64_t>(i), rate, scale);
   }
 };
 

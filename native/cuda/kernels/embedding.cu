@@ -20,6 +20,8 @@ struct Indices {
   const int32_t* i32;
   const float* f32;
   int64_t vocab;
+  Fault* fault;
+  int instr;
 
   // Index i as an integer, or false when it is out of range (floats are checked before the
   // cast, as on the CPU: NaN and huge values have no integer value).
@@ -34,11 +36,18 @@ struct Indices {
     *v = in_range ? static_cast<int64_t>(f) : (f != f ? 0 : static_cast<int64_t>(fmaxf(fminf(f, 9.0e18f), -9.0e18f)));
     return in_range && *v >= 0 && *v < vocab;
   }
+
+  // read(), recording a bad index as the step's fault when `report` (one thread per row).
+  __device__ bool fetch(int64_t i, bool report, int64_t* v) const {
+    if (read(i, v)) return true;
+    if (report) raise_fault(fault, kTokenIndex, instr, *v, vocab);
+    return false;
+  }
 };
 
 Indices indices_of(const plan::Plan& p, int32_t buf, int64_t vocab) {
   const bool ints = p.buffers[buf].dtype == plan::DType::kI32;
-  return {ints ? p.i32(buf) : nullptr, ints ? nullptr : p.f32(buf), vocab};
+  return {ints ? p.i32(buf) : nullptr, ints ? nullptr : p.f32(buf), vocab, fault(p), instr_index(p)};
 }
 
 // bufs [indices, E, y]; ints [inputDim, outputDim]
@@ -50,8 +59,6 @@ void embedding_fwd(plan::Plan& p, const plan::Instr& in) {
   const float* table = p.f32(in.bufs[1]);
   float* y = p.f32(in.bufs[2]);
   const int64_t n = p.count(in.bufs[0]);
-  Fault* f = fault(p);
-  const int instr = instr_index(p);
   if (dim <= 0) return;
   if (dim % 4 == 0) {
     const int64_t vdim = dim / 4;
@@ -60,24 +67,14 @@ void embedding_fwd(plan::Plan& p, const plan::Instr& in) {
     launch_each(p, n * vdim, [=] __device__(int64_t e) {
       const int64_t r = e / vdim, j = e - r * vdim;
       int64_t v;
-      if (ix.read(r, &v)) {
-        y4[e] = t4[v * vdim + j];
-      } else {
-        if (j == 0) raise_fault(f, kTokenIndex, instr, v, vocab);
-        y4[e] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-      }
+      y4[e] = ix.fetch(r, j == 0, &v) ? t4[v * vdim + j] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
     }, "embedding_fwd");
     return;
   }
   launch_each(p, n * dim, [=] __device__(int64_t e) {
     const int64_t r = e / dim, j = e - r * dim;
     int64_t v;
-    if (ix.read(r, &v)) {
-      y[e] = table[v * dim + j];
-    } else {
-      if (j == 0) raise_fault(f, kTokenIndex, instr, v, vocab);
-      y[e] = 0.0f;
-    }
+    y[e] = ix.fetch(r, j == 0, &v) ? table[v * dim + j] : 0.0f;
   }, "embedding_fwd");
 }
 
@@ -90,18 +87,12 @@ void embedding_bwd(plan::Plan& p, const plan::Instr& in) {
   const float* dy = p.f32(in.bufs[1]);
   float* de = p.f32(in.bufs[2]);
   const int64_t n = p.count(in.bufs[0]);
-  Fault* f = fault(p);
-  const int instr = instr_index(p);
   if (dim <= 0) return;
   if (!accumulate) STRATA_CUDA_CHECK(cudaMemsetAsync(de, 0, static_cast<size_t>(vocab * dim) * sizeof(float), stream(p)));
   launch_each(p, n * dim, [=] __device__(int64_t e) {
     const int64_t r = e / dim, j = e - r * dim;
     int64_t v;
-    if (ix.read(r, &v)) {
-      atomicAdd(de + v * dim + j, dy[e]);
-    } else if (j == 0) {
-      raise_fault(f, kTokenIndex, instr, v, vocab);
-    }
+    if (ix.fetch(r, j == 0, &v)) atomicAdd(de + v * dim + j, dy[e]);
   }, "embedding_bwd");
 }
 

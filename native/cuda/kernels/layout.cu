@@ -214,24 +214,6 @@ void slice_bwd(plan::Plan& p, const plan::Instr& in) {
 
 // ---- concatenate -----------------------------------------------------------------------------
 
-struct ConcatArgs {
-  int64_t outer = 0, inner = 0, total = 0;
-  std::vector<int64_t> sizes, offsets;
-};
-
-ConcatArgs read_concat(plan::Plan& p, kernels::IntReader& r) {
-  ConcatArgs a;
-  a.outer = kernels::resolve(r.next(), p.batch);
-  a.inner = kernels::resolve(r.next(), p.batch);
-  const int64_t n = r.next();
-  for (int64_t k = 0; k < n; ++k) {
-    a.offsets.push_back(a.total);
-    a.sizes.push_back(r.next());
-    a.total += a.sizes.back();
-  }
-  return a;
-}
-
 // Up to kGroup pieces moved by one launch. Per outer row, the group's pieces lie one after
 // another in the launch's index space (piece k from `start[k]`, `len[k]` values); in y's
 // row, piece k starts at `y_off[k]`.
@@ -290,7 +272,7 @@ void concat_launch(const plan::Plan& p, const ConcatGroup& g, float* y, int64_t 
 
 // Moves the pieces (null ones skipped) in groups of up to kGroup, one launch per group.
 template <bool BACKWARD>
-void concat_run(const plan::Plan& p, const ConcatArgs& a, const std::vector<float*>& pieces, const std::vector<bool>& acc, float* y) {
+void concat_run(const plan::Plan& p, const kernels::ConcatArgs& a, const std::vector<float*>& pieces, const std::vector<bool>& acc, float* y) {
   ConcatGroup g;
   g.row = a.total * a.inner;
   for (size_t k = 0; k < pieces.size(); ++k) {
@@ -314,7 +296,7 @@ void concat_run(const plan::Plan& p, const ConcatArgs& a, const std::vector<floa
 // (outer: the positions before it, inner: after it, size_k: each input's extent along it).
 void concat_fwd(plan::Plan& p, const plan::Instr& in) {
   kernels::IntReader r{in.ints};
-  const ConcatArgs a = read_concat(p, r);
+  const kernels::ConcatArgs a = kernels::read_concat(p, r);
   const size_t n = a.sizes.size();
   std::vector<float*> xs(n);
   for (size_t k = 0; k < n; ++k) xs[k] = p.f32(in.bufs[k]);
@@ -324,7 +306,7 @@ void concat_fwd(plan::Plan& p, const plan::Instr& in) {
 // bufs [dy, dx_0 or -1, …]; ints [outer, inner, n, size_k…, accumulate_k…]
 void concat_bwd(plan::Plan& p, const plan::Instr& in) {
   kernels::IntReader r{in.ints};
-  const ConcatArgs a = read_concat(p, r);
+  const kernels::ConcatArgs a = kernels::read_concat(p, r);
   const size_t n = a.sizes.size();
   std::vector<bool> acc(n);
   for (size_t k = 0; k < n; ++k) acc[k] = r.next() != 0;

@@ -5,34 +5,16 @@
 #include <cstdint>
 
 #include "../kernel.cuh"
+#include "kernels/mask.h"
 
 namespace strata::cuda {
 namespace {
 
-enum Combine : int64_t { kAll = 0, kAny = 1 };
-
 // bufs [x, mask]; ints [row]; floats [value]
 // mask[r] = 1 if any of the `row` values x[r, :] differs from `value`. x is float32 or int32.
 void mask_not_equal(plan::Plan& p, const plan::Instr& in) {
-  const int64_t row = in.ints[0];
-  const float value = in.floats[0];
-  float* mask = p.f32(in.bufs[1]);
-  const int64_t rows = p.count(in.bufs[1]);
-  if (p.buffers[in.bufs[0]].dtype == plan::DType::kI32) {
-    const int32_t* x = p.i32(in.bufs[0]);
-    launch_each(p, rows, [=] __device__(int64_t r) {
-      bool keep = false;
-      for (int64_t j = 0; j < row; ++j) keep |= static_cast<float>(x[r * row + j]) != value;
-      mask[r] = keep ? 1.0f : 0.0f;
-    }, "mask_not_equal");
-  } else {
-    const float* x = p.f32(in.bufs[0]);
-    launch_each(p, rows, [=] __device__(int64_t r) {
-      bool keep = false;
-      for (int64_t j = 0; j < row; ++j) keep |= x[r * row + j] != value;
-      mask[r] = keep ? 1.0f : 0.0f;
-    }, "mask_not_equal");
-  }
+  const kernels::NotEqualArgs a = kernels::read_not_equal(p, in);
+  launch_each(p, a.rows, [=] __device__(int64_t r) { a.mask[r] = kernels::row_differs(a, r) ? 1.0f : 0.0f; }, "mask_not_equal");
 }
 
 // Masks one launch reads; more are folded into y by further launches (all/any associate).
@@ -45,7 +27,7 @@ struct MaskList {
 // bufs [mask_0, ..., mask_k-1, y]; ints [all or any]
 // y keeps a step when all (or any) of the masks keep it; with no masks, `all` keeps every step.
 void mask_combine(plan::Plan& p, const plan::Instr& in) {
-  const bool any = in.ints[0] == kAny;
+  const bool any = in.ints[0] == kernels::kAny;
   const size_t k = in.bufs.size() - 1;
   float* y = p.f32(in.bufs[k]);
   const int64_t n = p.count(in.bufs[k]);
@@ -59,7 +41,7 @@ void mask_combine(plan::Plan& p, const plan::Instr& in) {
       bool keep = from_y ? y[i] != 0.0f : !any;
 #pragma unroll
       for (int m = 0; m < kMasksPerLaunch; ++m)  // unrolled, so the list stays in parameter space
-        if (m < list.count) keep = any ? keep || list.m[m][i] != 0.0f : keep && list.m[m][i] != 0.0f;
+        if (m < list.count) keep = kernels::combine_step(any, keep, list.m[m][i]);
       y[i] = keep ? 1.0f : 0.0f;
     }, "mask_combine");
   } while (next < k);

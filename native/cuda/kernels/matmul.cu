@@ -8,6 +8,7 @@
 
 #include "kernel.cuh"
 #include "gemm.cuh"
+#include "kernels/matmul.h"
 #include "kernels/strided.h"
 
 namespace strata::cuda {
@@ -17,42 +18,9 @@ using kernels::Dims;
 using kernels::IntReader;
 using kernels::kMaxRank;
 
-struct MatmulArgs {
-  int64_t m = 0, n = 0, k = 0;
-  bool ta = false, tb = false;            // a stored K x M, b stored N x K
-  int64_t count = 1;                      // batch matrices of the output
-  Dims out, ad, bd;                       // batch dims of y, a, b
-  int64_t as[kMaxRank] = {}, bs[kMaxRank] = {};  // matrix strides of a, b (0: broadcast)
-  bool a_full = true, b_full = true;      // a / b has every batch index (no broadcast)
-  bool b_single = true, a_single = true;  // b / a has no batch axes at all
-};
-
-MatmulArgs read_matmul(const plan::Plan& p, IntReader& r) {
-  using kernels::resolve;
-  MatmulArgs a;
-  a.m = resolve(r.next(), p.batch);
-  a.n = resolve(r.next(), p.batch);
-  a.k = resolve(r.next(), p.batch);
-  a.ta = r.next() != 0;
-  a.tb = r.next() != 0;
-  const int nb = kernels::read_rank(r);
-  a.out = kernels::read_dims(r, nb, p.batch);
-  a.ad = kernels::read_dims(r, nb, p.batch);
-  a.bd = kernels::read_dims(r, nb, p.batch);
-  kernels::strides_of(a.ad, a.as, true);
-  kernels::strides_of(a.bd, a.bs, true);
-  a.count = a.out.size();
-  for (int i = 0; i < nb; ++i) {
-    a.a_full = a.a_full && a.ad.d[i] == a.out.d[i];
-    a.b_full = a.b_full && a.bd.d[i] == a.out.d[i];
-    a.a_single = a.a_single && a.ad.d[i] == 1;
-    a.b_single = a.b_single && a.bd.d[i] == 1;
-  }
-  return a;
-}
-
-bool one_gemm(const MatmulArgs& a) { return a.b_single && a.a_full && !a.ta; }
-bool dots(const MatmulArgs& a) { return a.m == 1 && a.n == 1 && a.a_full && a.b_full; }
+using MatmulArgs = kernels::MatmulShape;
+using kernels::dots;
+using kernels::one_gemm;
 
 // Where each batch matrix of y, a and b sits, run by run: f(first, len, step) with first[]
 // and step[] the matrix index and stride of y, a, b along a run of `len` batch matrices.
@@ -103,18 +71,9 @@ __global__ void dot_rows(const float* a, const float* b, float* y, int64_t count
 }
 
 // One batched product: `batch` matrices from a, b, c with matrix strides.
-Gemm product(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t sa, const float* b, int64_t sb, float beta,
+Gemm batched(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t sa, const float* b, int64_t sb, float beta,
              float* c, int64_t sc, int64_t batch) {
-  Gemm g;
-  g.trans_a = ta;
-  g.trans_b = tb;
-  g.m = m;
-  g.n = n;
-  g.k = k;
-  g.a = a;
-  g.b = b;
-  g.c = c;
-  g.beta = beta;
+  Gemm g = product(ta, tb, m, n, k, a, b, beta, c);
   g.batch = batch;
   g.stride_a = sa;
   g.stride_b = sb;
@@ -125,14 +84,14 @@ Gemm product(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, 
 // bufs [a, b, y]; ints [M, N, K, transA, transB, batch rank, y batch dims, a batch dims, b batch dims]
 void matmul_fwd(plan::Plan& p, const plan::Instr& in) {
   IntReader r{in.ints};
-  const MatmulArgs a = read_matmul(p, r);
+  const MatmulArgs a = kernels::read_matmul_shape(p, r);
   const float* A = p.f32(in.bufs[0]);
   const float* B = p.f32(in.bufs[1]);
   float* Y = p.f32(in.bufs[2]);
   const int64_t M = a.m, N = a.n, K = a.k;
   if (a.count == 0 || M == 0 || N == 0) return;
   if (one_gemm(a)) {
-    gemm(p, product(false, a.tb, a.count * M, N, K, A, 0, B, 0, 0.0f, Y, 0, 1));
+    gemm(p, batched(false, a.tb, a.count * M, N, K, A, 0, B, 0, 0.0f, Y, 0, 1));
     return;
   }
   if (dots(a)) {
@@ -141,7 +100,7 @@ void matmul_fwd(plan::Plan& p, const plan::Instr& in) {
     return;
   }
   for_runs(a, [&](const int64_t* first, int64_t len, const int64_t* step) {
-    gemm(p, product(a.ta, a.tb, M, N, K, A + first[1] * M * K, step[1] * M * K, B + first[2] * K * N, step[2] * K * N, 0.0f,
+    gemm(p, batched(a.ta, a.tb, M, N, K, A + first[1] * M * K, step[1] * M * K, B + first[2] * K * N, step[2] * K * N, 0.0f,
                     Y + first[0] * M * N, step[0] * M * N, len));
   });
 }
@@ -152,25 +111,23 @@ void matmul_fwd(plan::Plan& p, const plan::Instr& in) {
 // A broadcast operand sums over the batch matrices that shared it.
 void matmul_bwd(plan::Plan& p, const plan::Instr& in) {
   IntReader r{in.ints};
-  const MatmulArgs a = read_matmul(p, r);
-  const bool acc_a = r.next() != 0, acc_b = r.next() != 0;
-  const float* A = p.f32(in.bufs[0]);
-  const float* B = p.f32(in.bufs[1]);
-  const float* dY = p.f32(in.bufs[2]);
-  float* dA = in.bufs[3] >= 0 ? p.f32(in.bufs[3]) : nullptr;
-  float* dB = in.bufs[4] >= 0 ? p.f32(in.bufs[4]) : nullptr;
+  const MatmulArgs a = kernels::read_matmul_shape(p, r);
+  const kernels::MatmulGrads io = kernels::read_matmul_grads(p, in, r);
+  const float *A = io.a, *B = io.b, *dY = io.dy;
+  float *dA = io.da, *dB = io.db;
+  const bool acc_a = io.acc_a, acc_b = io.acc_b;
   const int64_t M = a.m, N = a.n, K = a.k;
   const bool ta = a.ta, tb = a.tb;
   // `batch` matrices' (or, with rows = count * M, all rows') gradients; strides in floats.
   auto grad_a = [&](int64_t rows, const float* dy, int64_t s_dy, const float* rhs, int64_t s_rhs, float beta, float* da,
                     int64_t s_da, int64_t batch) {
-    if (!ta) gemm(p, product(false, !tb, rows, K, N, dy, s_dy, rhs, s_rhs, beta, da, s_da, batch));
-    else gemm(p, product(tb, true, K, rows, N, rhs, s_rhs, dy, s_dy, beta, da, s_da, batch));
+    if (!ta) gemm(p, batched(false, !tb, rows, K, N, dy, s_dy, rhs, s_rhs, beta, da, s_da, batch));
+    else gemm(p, batched(tb, true, K, rows, N, rhs, s_rhs, dy, s_dy, beta, da, s_da, batch));
   };
   auto grad_b = [&](int64_t rows, const float* lhs, int64_t s_lhs, const float* dy, int64_t s_dy, float beta, float* db,
                     int64_t s_db, int64_t batch) {
-    if (!tb) gemm(p, product(!ta, false, K, N, rows, lhs, s_lhs, dy, s_dy, beta, db, s_db, batch));
-    else gemm(p, product(true, ta, N, K, rows, dy, s_dy, lhs, s_lhs, beta, db, s_db, batch));
+    if (!tb) gemm(p, batched(!ta, false, K, N, rows, lhs, s_lhs, dy, s_dy, beta, db, s_db, batch));
+    else gemm(p, batched(true, ta, N, K, rows, dy, s_dy, lhs, s_lhs, beta, db, s_db, batch));
   };
   if (one_gemm(a)) {
     if (dA) grad_a(a.count * M, dY, 0, B, 0, acc_a ? 1.0f : 0.0f, dA, 0, 1);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../kernel.cuh"
+#include "kernels/merge.h"
 #include "kernels/strided.h"
 
 namespace strata::cuda {
@@ -246,12 +247,6 @@ void merge_bwd(plan::Plan& p, const plan::Instr& in) {
 // B > 1: one thread per (row, b) column walks K, neighbouring threads on neighbouring b.
 // B == 1: K is contiguous, so one warp per row sums it with shuffles.
 
-// std::min's rule (NaN stays NaN; fminf would drop it).
-__device__ inline float clamp_inv(float sum_sq, float cap) {
-  const float v = 1.0f / sqrtf(sum_sq);
-  return cap < v ? cap : v;
-}
-
 __global__ void l2_normalize_fwd_rows(const float* x, float* y, float* inv, int64_t rows, int64_t K, float cap) {
   const int lane = threadIdx.x & 31;
   for (int64_t r = (blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x) >> 5; r < rows;
@@ -259,7 +254,7 @@ __global__ void l2_normalize_fwd_rows(const float* x, float* y, float* inv, int6
     const float* xr = x + r * K;
     float s = 0.0f;
     for (int64_t k = lane; k < K; k += 32) s += xr[k] * xr[k];
-    const float ir = clamp_inv(warp_sum(s), cap);
+    const float ir = kernels::clamp_inv(warp_sum(s), cap);
     for (int64_t k = lane; k < K; k += 32) y[r * K + k] = xr[k] * ir;
     if (lane == 0) inv[r] = ir;
   }
@@ -267,13 +262,14 @@ __global__ void l2_normalize_fwd_rows(const float* x, float* y, float* inv, int6
 
 // bufs [x, y, inv]; ints [A, K, B]; floats [epsilon]
 void l2_normalize_fwd(plan::Plan& p, const plan::Instr& in) {
-  const int64_t K = in.ints[1], B = in.ints[2];
-  const float cap = 1.0f / in.floats[0];
+  const kernels::L2Normalize l2 = kernels::read_l2_normalize(in);
+  const int64_t K = l2.k, B = l2.b;
+  const float cap = l2.cap;
   const float* x = p.f32(in.bufs[0]);
   float* y = p.f32(in.bufs[1]);
   float* inv = p.f32(in.bufs[2]);
   if (K * B <= 0) return;
-  const int64_t rows = p.count(in.bufs[0]) / (K * B);  // batch x A
+  const int64_t rows = l2.rows(p, in.bufs[0]);
   if (B == 1) {
     if (rows <= 0) return;
     l2_normalize_fwd_rows<<<blocks_for(rows * 32), kThreads, 0, stream(p)>>>(x, y, inv, rows, K, cap);
@@ -285,7 +281,7 @@ void l2_normalize_fwd(plan::Plan& p, const plan::Instr& in) {
     const float* xc = x + r * K * B + b;
     float s = 0.0f;
     for (int64_t k = 0; k < K; ++k) s += xc[k * B] * xc[k * B];
-    const float ir = clamp_inv(s, cap);
+    const float ir = kernels::clamp_inv(s, cap);
     for (int64_t k = 0; k < K; ++k) y[r * K * B + k * B + b] = xc[k * B] * ir;
     inv[i] = ir;
   }, "l2_normalize_fwd");
@@ -312,15 +308,16 @@ __global__ void l2_normalize_bwd_rows(const float* y, const float* inv, const fl
 
 // bufs [y, inv, dy, dx]; ints [A, K, B, accumulate]; floats [epsilon]
 void l2_normalize_bwd(plan::Plan& p, const plan::Instr& in) {
-  const int64_t K = in.ints[1], B = in.ints[2];
+  const kernels::L2Normalize l2 = kernels::read_l2_normalize(in);
+  const int64_t K = l2.k, B = l2.b;
+  const float cap = l2.cap;
   const bool acc = in.ints[3] != 0;
-  const float cap = 1.0f / in.floats[0];
   const float* y = p.f32(in.bufs[0]);
   const float* inv = p.f32(in.bufs[1]);
   const float* dy = p.f32(in.bufs[2]);
   float* dx = p.f32(in.bufs[3]);
   if (K * B <= 0) return;
-  const int64_t rows = p.count(in.bufs[3]) / (K * B);
+  const int64_t rows = l2.rows(p, in.bufs[3]);
   if (B == 1) {
     if (rows <= 0) return;
     l2_normalize_bwd_rows<<<blocks_for(rows * 32), kThreads, 0, stream(p)>>>(y, inv, dy, dx, rows, K, cap, acc);

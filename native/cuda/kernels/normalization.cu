@@ -17,11 +17,13 @@
 #include <cmath>
 
 #include "../kernel.cuh"
+#include "../../src/kernels/normalization.h"
+#include "../../src/kernels/strided.h"
 
 namespace strata::cuda {
 namespace {
 
-inline int64_t resolve(int64_t d, int64_t batch) { return d < 0 ? -d * batch : d; }
+using kernels::resolve;
 
 // ---- per-channel sums over [outer, C, inner] ---------------------------------------------------
 
@@ -237,18 +239,11 @@ void batchnorm_fwd(plan::Plan& p, const plan::Instr& in) {
   }
 }
 
-struct BnBackward {
+// The buffers and accumulate flags: kernels::NormBackward.
+struct BnBackward : kernels::NormBackward {
   Shape s;
   int64_t splits = 1;
-  bool training = false, acc_dx = false, acc_dg = false, acc_db = false;
-  const float* x = nullptr;
-  const float* gamma = nullptr;
-  const float* mean = nullptr;
-  const float* inv_std = nullptr;
-  const float* dy = nullptr;
-  float* dx = nullptr;
-  float* dgamma = nullptr;
-  float* dbeta = nullptr;
+  bool training = false;
   double* partial = nullptr;  // [2][splits][C]: Σ dy, Σ dy x̂
 };
 
@@ -304,20 +299,10 @@ __global__ void batchnorm_bwd_kernel(BnBackward a, int stage) {
 // dx = gamma * inv_std * (dy - dbeta / N - x̂ * dgamma / N), inference: gamma * inv_std * dy.
 void batchnorm_bwd(plan::Plan& p, const plan::Instr& in) {
   BnBackward a;
+  static_cast<kernels::NormBackward&>(a) = kernels::norm_backward(p, in);
   a.s = Shape{resolve(in.ints.at(0), p.batch), in.ints.at(1), resolve(in.ints.at(2), p.batch)};
   if (a.s.C <= 0) return;
   a.training = in.ints.at(3) != 0;
-  a.acc_dx = in.ints.at(4) != 0;
-  a.acc_dg = in.ints.at(5) != 0;
-  a.acc_db = in.ints.at(6) != 0;
-  a.x = p.f32(in.bufs.at(0));
-  a.gamma = in.bufs.at(1) >= 0 ? p.f32(in.bufs[1]) : nullptr;
-  a.mean = p.f32(in.bufs.at(2));
-  a.inv_std = p.f32(in.bufs.at(3));
-  a.dy = p.f32(in.bufs.at(4));
-  a.dx = in.bufs.at(5) >= 0 ? p.f32(in.bufs[5]) : nullptr;
-  a.dgamma = in.bufs.at(6) >= 0 ? p.f32(in.bufs[6]) : nullptr;
-  a.dbeta = in.bufs.at(7) >= 0 ? p.f32(in.bufs[7]) : nullptr;
   const ChannelGrid g = channel_grid(a.s);
   a.splits = g.splits;
   if (g.splits == 1) {
@@ -441,18 +426,11 @@ void layernorm_fwd(plan::Plan& p, const plan::Instr& in) {
   check_launch("layernorm_fwd");
 }
 
-struct LnBackward {
+// The buffers and accumulate flags: kernels::NormBackward.
+struct LnBackward : kernels::NormBackward {
   Shape s;  // [outer, N, inner]: the normalised positions are the "channels" of dgamma / dbeta
   int64_t splits = 1;
-  bool rms = false, acc_dx = false, acc_dg = false, acc_db = false;
-  const float* x = nullptr;
-  const float* gamma = nullptr;
-  const float* mean = nullptr;
-  const float* inv_std = nullptr;
-  const float* dy = nullptr;
-  float* dx = nullptr;
-  float* dgamma = nullptr;
-  float* dbeta = nullptr;
+  bool rms = false;
   double* partial = nullptr;  // [2][splits][N]: Σ dy x̂, Σ dy
 };
 
@@ -552,19 +530,9 @@ __global__ void layernorm_params_finish(LnBackward a) {
 // and over all groups dgamma = Σ dy x̂, dbeta = Σ dy.
 void layernorm_bwd(plan::Plan& p, const plan::Instr& in) {
   LnBackward a;
+  static_cast<kernels::NormBackward&>(a) = kernels::norm_backward(p, in);
   a.s = Shape{resolve(in.ints.at(0), p.batch), in.ints.at(1), resolve(in.ints.at(2), p.batch)};
   a.rms = in.ints.at(3) != 0;
-  a.acc_dx = in.ints.at(4) != 0;
-  a.acc_dg = in.ints.at(5) != 0;
-  a.acc_db = in.ints.at(6) != 0;
-  a.x = p.f32(in.bufs.at(0));
-  a.gamma = in.bufs.at(1) >= 0 ? p.f32(in.bufs[1]) : nullptr;
-  a.mean = p.f32(in.bufs.at(2));
-  a.inv_std = p.f32(in.bufs.at(3));
-  a.dy = p.f32(in.bufs.at(4));
-  a.dx = in.bufs.at(5) >= 0 ? p.f32(in.bufs[5]) : nullptr;
-  a.dgamma = in.bufs.at(6) >= 0 ? p.f32(in.bufs[6]) : nullptr;
-  a.dbeta = in.bufs.at(7) >= 0 ? p.f32(in.bufs[7]) : nullptr;
   if (a.s.C <= 0) return;
   const int64_t groups = a.s.outer * a.s.inner;
   if (a.dx && groups > 0) {

@@ -28,67 +28,44 @@
 #include "../kernel.cuh"  // first: activation.cuh names plan::Plan without including plan.h
 #include "../activation.cuh"
 #include "../gemm.cuh"
-#include "../random.cuh"
+#include "kernels/random.h"
+#include "../../src/kernels/recurrent.h"
 
 namespace strata::cuda {
 namespace {
 
-constexpr int64_t kGoBackwards = 1;        // read the input from the last timestep to the first
-constexpr int64_t kReverseOutput = 2;      // write the output sequence in reversed time (Bidirectional)
-constexpr int64_t kResetAfter = 4;         // GRU: reset gate after the recurrent matmul
-constexpr int64_t kZeroOutputForMask = 8;  // masked steps output zeros, not the previous output
-constexpr int64_t kLastOutput = 16;        // the output buffer holds only the last output [B, U]
+using kernels::bwd_bufs;
+using kernels::BwdBufs;
+using kernels::fwd_bufs;
+using kernels::FwdBufs;
+using kernels::Grads;
 
-// ---- sizes and options (host-built, passed to every kernel by value) ----------------------
+// ---- the sequence (host-built, passed to every kernel by value) ----------------------------
 
-struct Seq {
-  int64_t B = 0, T = 0, F = 0, U = 0, G = 1;
-  int64_t act = kernels::kTanh, rec = kernels::kSigmoid;
-  bool backwards = false, reverse_out = false, reset_after = false, zero_output = false, last_only = false;
-  float rate = 0.0f, scale = 1.0f;  // input dropout (rate 0 when off) and 1 / (1 - rate)
+// A sequence, with where each row's first kept step lives and the input dropout's stream.
+struct Seq : kernels::SeqShape {
+  float scale = 1.0f;  // 1 / (1 - rate)
   uint64_t seed = 0, salt = 0;
   const double* step = nullptr;  // the scalar that keys dropout's stream, on the device
-  const float* mask = nullptr;   // [B, T] in input time; null when every step counts
   int64_t* first_live = nullptr; // per row: the first step the mask keeps (T when none); scratch
 
-  __host__ __device__ int64_t gu() const { return G * U; }
-  __device__ int64_t in_time(int64_t s) const { return backwards ? T - 1 - s : s; }
-  __device__ int64_t out_time(int64_t s) const { return reverse_out ? T - 1 - s : s; }
-  // Whether row b takes step s (processing order) into its state.
-  __device__ bool live(int64_t s, int64_t b) const { return !mask || mask[b * T + in_time(s)] != 0.0f; }
   // Whether output s of row b is its state h_s (else zeros).
   __device__ bool emits(int64_t s, int64_t b) const {
     if (!mask) return true;
     return zero_output ? live(s, b) : s >= first_live[b];
   }
-  __device__ uint64_t key() const { return stream_key(seed, salt, static_cast<uint64_t>(*step)); }
+  __device__ uint64_t key() const { return kernels::stream_key(seed, salt, static_cast<uint64_t>(*step)); }
   // Dropout scale of feature f of sample b (the same at every timestep).
   __device__ float keep(uint64_t k, int64_t b, int64_t f) const {
-    return uniform(k, static_cast<uint64_t>(b * F + f)) >= rate ? scale : 0.0f;
+    return kernels::dropout_mask(k, static_cast<uint64_t>(b * F + f), rate, scale);
   }
 };
-
-float* opt(plan::Plan& p, int32_t id) { return id >= 0 ? p.f32(id) : nullptr; }
 
 // ints [T, F, U, act, rec_act, flags, ...]; dropout attributes at `drop` (seed, salt, step slot), floats [rate].
 Seq seq_of(plan::Plan& p, const plan::Instr& in, int32_t xt_buf, int32_t mask_buf, int64_t gates, size_t drop) {
   Seq q;
-  q.T = in.ints[0];
-  q.F = in.ints[1];
-  q.U = in.ints[2];
-  q.act = in.ints[3];
-  q.rec = in.ints[4];
-  const int64_t flags = in.ints[5];
-  q.backwards = (flags & kGoBackwards) != 0;
-  q.reverse_out = (flags & kReverseOutput) != 0;
-  q.reset_after = (flags & kResetAfter) != 0;
-  q.zero_output = (flags & kZeroOutputForMask) != 0;
-  q.last_only = (flags & kLastOutput) != 0;
-  q.G = gates;
-  q.B = q.T * q.F > 0 ? p.count(xt_buf) / (q.T * q.F) : 0;
-  q.mask = opt(p, mask_buf);
+  kernels::read_seq(p, in, xt_buf, mask_buf, gates, q);
   if (q.mask && q.B > 0) q.first_live = static_cast<int64_t*>(scratch(p, 0, static_cast<size_t>(q.B) * sizeof(int64_t)));
-  q.rate = in.floats.empty() ? 0.0f : in.floats[0];
   if (q.rate > 0.0f) {
     q.seed = static_cast<uint64_t>(in.ints[drop]);
     q.salt = static_cast<uint64_t>(in.ints[drop + 1]);
@@ -98,65 +75,14 @@ Seq seq_of(plan::Plan& p, const plan::Instr& in, int32_t xt_buf, int32_t mask_bu
   return q;
 }
 
-// Forward's buffers: bufs [x, W, R, b, h0, c0, Xt, Z, A, Hs, Cs, aux, work, y, hT, cT, mask]
-struct FwdBufs {
-  const float *x, *w, *r, *bias, *h0, *c0;
-  float *xt, *z, *a, *hs, *cs, *aux, *work, *y, *ht, *ct;
-};
-
-FwdBufs fwd_bufs(plan::Plan& p, const plan::Instr& in) {
-  const auto& b = in.bufs;
-  return {p.f32(b[0]),  p.f32(b[1]),  p.f32(b[2]),  opt(p, b[3]),  opt(p, b[4]),  opt(p, b[5]),
-          p.f32(b[6]),  p.f32(b[7]),  opt(p, b[8]), p.f32(b[9]),   opt(p, b[10]), opt(p, b[11]),
-          p.f32(b[12]), opt(p, b[13]), opt(p, b[14]), opt(p, b[15])};
-}
-
-// Where backward's gradients go; null when not wanted. Bits of ints[6]: which ones accumulate.
-struct Grads {
-  float *dx, *dw, *dr, *db, *dh0, *dc0;
-  int64_t acc;
-  bool acc_dx() const { return acc & 1; }
-  bool acc_dw() const { return acc & 2; }
-  bool acc_dr() const { return acc & 4; }
-  bool acc_db() const { return acc & 8; }
-  bool acc_dh0() const { return acc & 16; }
-  bool acc_dc0() const { return acc & 32; }
-};
-
-// Backward's buffers: bufs [W, R, Xt, Z, A, Hs, Cs, aux, work, dy, dhT, dcT, dx, dW, dR, db, dh0, dc0, mask]
-struct BwdBufs {
-  const float *w, *r;
-  float *xt, *z, *a, *hs, *cs, *aux, *work;
-  const float *dys, *dht, *dct;
-  Grads g;
-};
-
-BwdBufs bwd_bufs(plan::Plan& p, const plan::Instr& in) {
-  const auto& b = in.bufs;
-  return {p.f32(b[0]),   p.f32(b[1]),   p.f32(b[2]),   p.f32(b[3]),  opt(p, b[4]),  p.f32(b[5]),
-          opt(p, b[6]),  opt(p, b[7]),  p.f32(b[8]),   opt(p, b[9]), opt(p, b[10]), opt(p, b[11]),
-          {opt(p, b[12]), opt(p, b[13]), opt(p, b[14]), opt(p, b[15]), opt(p, b[16]), opt(p, b[17]), in.ints[6]}};
-}
-
 // ---- shared steps -------------------------------------------------------------------------
 
 // C (= or +=) op(A) · op(B) (+ bias[column]) with explicit row strides.
 void mm(const plan::Plan& p, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
         int64_t ldb, float beta, float* c, int64_t ldc, const float* bias = nullptr) {
   if (m <= 0 || n <= 0) return;
-  Gemm g;
-  g.trans_a = ta;
-  g.trans_b = tb;
-  g.m = m;
-  g.n = n;
-  g.k = k;
-  g.a = a;
-  g.lda = lda;
-  g.b = b;
-  g.ldb = ldb;
-  g.beta = beta;
-  g.c = c;
-  g.ldc = ldc;
+  Gemm g = product(ta, tb, m, n, k, a, b, beta, c);
+  g.lda = lda, g.ldb = ldb, g.ldc = ldc;
   g.bias = bias;
   gemm(p, g);
 }
@@ -669,8 +595,8 @@ void bidirectional_merge_bwd(plan::Plan& p, const plan::Instr& in) {
   const float* a = p.f32(in.bufs[0]);
   const float* b = p.f32(in.bufs[1]);
   const float* dy = p.f32(in.bufs[2]);
-  float* da = opt(p, in.bufs[3]);
-  float* db = opt(p, in.bufs[4]);
+  float* da = kernels::opt_f32(p, in.bufs[3]);
+  float* db = kernels::opt_f32(p, in.bufs[4]);
   if (!da && !db) return;
   if (mode == kConcat) {
     // In dy's order: each element goes to one of the two halves.

@@ -307,20 +307,11 @@ void reduce_to(plan::Plan& p, int64_t kind, const float* x, const Dims& xd, cons
 
 namespace {
 
-// How many of the values a reduction folded: the mean's divisor.
-float reduced_count(const Dims& xd, const Dims& yd) {
-  const int64_t in = xd.size(), out = yd.size();
-  return out == 0 ? 1.0f : static_cast<float>(static_cast<double>(in) / static_cast<double>(out));
-}
-
 // bufs [x, y]; ints [kind, rank, x dims, y dims (x's rank; 1 along reduced axes)]
 void reduce_fwd(plan::Plan& p, const plan::Instr& in) {
   kernels::IntReader r{in.ints};
-  const int64_t kind = r.next();
-  const int rank = kernels::read_rank(r);
-  const Dims xd = kernels::read_dims(r, rank, p.batch), yd = kernels::read_dims(r, rank, p.batch);
-  const float scale = kind == kMean ? 1.0f / reduced_count(xd, yd) : 1.0f;
-  reduce_to(p, kind, p.f32(in.bufs[0]), xd, yd, p.f32(in.bufs[1]), scale, false);
+  const kernels::ReduceShape shape = kernels::read_reduce_shape(p, r);
+  reduce_to(p, shape.kind, p.f32(in.bufs[0]), shape.xd, shape.yd, p.f32(in.bufs[1]), shape.scale(), false);
 }
 
 // bufs [x, y, dy, dx]; ints [kind, rank, x dims, y dims, accumulate]
@@ -328,9 +319,9 @@ void reduce_fwd(plan::Plan& p, const plan::Instr& in) {
 // hold the extreme, split evenly between ties.
 void reduce_bwd(plan::Plan& p, const plan::Instr& in) {
   kernels::IntReader r{in.ints};
-  const int64_t kind = r.next();
-  const int rank = kernels::read_rank(r);
-  const Dims xd = kernels::read_dims(r, rank, p.batch), yd = kernels::read_dims(r, rank, p.batch);
+  const kernels::ReduceShape shape = kernels::read_reduce_shape(p, r);
+  const int64_t kind = shape.kind;
+  const Dims &xd = shape.xd, &yd = shape.yd;
   const bool acc = r.next() != 0;
   const float* x = p.f32(in.bufs[0]);
   const float* y = p.f32(in.bufs[1]);
@@ -338,7 +329,7 @@ void reduce_bwd(plan::Plan& p, const plan::Instr& in) {
   float* dx = p.f32(in.bufs[3]);
   if (kind == kSum || kind == kMean) {
     // dx (+)= scale * dy, dy broadcast from yd to xd.
-    const float scale = kind == kMean ? 1.0f / reduced_count(xd, yd) : 1.0f;
+    const float scale = shape.scale();
     const Dims* ops[1] = {&yd};
     const Strided s = kernels::broadcast_walk(xd, ops, 2);
     launch_strided<2>(

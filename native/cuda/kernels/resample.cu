@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "../kernel.cuh"
+#include "../../src/kernels/resample.h"
 
 namespace strata::cuda {
 namespace {
@@ -64,23 +65,11 @@ void upsample_nearest_bwd(plan::Plan& p, const plan::Instr& in) {
 }
 
 // ---- bilinear upsampling (UpSampling2D interpolation='bilinear') ------------------------
-// Half-pixel centers, as Keras 3 resizes: output o samples the input at
-// (o + 0.5) * in / out - 0.5, clamped to the edges, and mixes the two neighbours linearly.
-// Computed in double exactly as the CPU's table, so both devices pick the same neighbours
-// and weights.
+// Sampling positions and weights: kernels::lerp_at (resample.h), as on the CPU.
 
-struct Lerp {
-  int64_t lo, hi;
-  float t;  // weight of hi
-};
-
-__device__ inline Lerp lerp_at(int64_t o, int64_t in, int64_t out) {
-  const double scale = static_cast<double>(in) / static_cast<double>(out);
-  const double src = (static_cast<double>(o) + 0.5) * scale - 0.5;
-  const double f = floor(src);
-  const int64_t lo = static_cast<int64_t>(f), hi = static_cast<int64_t>(ceil(src));
-  return {lo > 0 ? lo : 0, hi < in - 1 ? hi : in - 1, static_cast<float>(src - f)};
-}
+using kernels::Box;
+using kernels::Lerp;
+using kernels::lerp_at;
 
 // The weight input i gets from output o along one axis: 1 - t as its low neighbour, t as its
 // high one (both at a clamped edge, where lo = hi).
@@ -150,20 +139,7 @@ void upsample_bilinear_bwd(plan::Plan& p, const plan::Instr& in) {
   }, "upsample_bilinear_bwd");
 }
 
-// ---- zero padding and cropping ------------------------------------------------------------
-// Both relate a small box to a big one that holds it at an offset: padding writes the small
-// (input) into the big (output) and zeroes the rest; cropping reads the small (output) out
-// of the big (input). So each one's backward is the other's forward.
-//
-// ints [inner, BD, BH, BW, SD, SH, SW, OD, OH, OW (+ accumulate)]: big sizes, small sizes,
-// and the small box's offset in the big one.
-
-struct Box {
-  int64_t C, BD, BH, BW, SD, SH, SW, OD, OH, OW;
-  explicit Box(const plan::Instr& in)
-      : C(in.ints[0]), BD(in.ints[1]), BH(in.ints[2]), BW(in.ints[3]), SD(in.ints[4]), SH(in.ints[5]), SW(in.ints[6]),
-        OD(in.ints[7]), OH(in.ints[8]), OW(in.ints[9]) {}
-};
+// ---- zero padding and cropping (the box: resample.h) ----------------------------------------
 
 // big = small placed at the offset, every other big value 0: one thread per big value.
 // Accumulating, big += small inside the box and the rest is left alone: one thread per small
@@ -201,33 +177,17 @@ void extract(const plan::Plan& p, const Box& b, const float* big, float* small, 
   }, "crop");
 }
 
-int64_t outer_of(const plan::Plan& p, int32_t small_buf, const Box& b) {
-  return p.count(small_buf) / (b.SD * b.SH * b.SW * b.C);
-}
-
 // bufs [x (small), y (big)]
-void zero_pad_fwd(plan::Plan& p, const plan::Instr& in) {
-  const Box b(in);
-  embed(p, b, p.f32(in.bufs[0]), p.f32(in.bufs[1]), outer_of(p, in.bufs[0], b), false);
-}
+void zero_pad_fwd(plan::Plan& p, const plan::Instr& in) { kernels::run_box<kernels::BoxKernel::kPadFwd>(p, in, embed, extract); }
 
 // bufs [dy (big), dx (small)]; the gradient of the padding is dropped.
-void zero_pad_bwd(plan::Plan& p, const plan::Instr& in) {
-  const Box b(in);
-  extract(p, b, p.f32(in.bufs[0]), p.f32(in.bufs[1]), outer_of(p, in.bufs[1], b), in.ints[10] != 0);
-}
+void zero_pad_bwd(plan::Plan& p, const plan::Instr& in) { kernels::run_box<kernels::BoxKernel::kPadBwd>(p, in, embed, extract); }
 
 // bufs [x (big), y (small)]
-void crop_fwd(plan::Plan& p, const plan::Instr& in) {
-  const Box b(in);
-  extract(p, b, p.f32(in.bufs[0]), p.f32(in.bufs[1]), outer_of(p, in.bufs[1], b), false);
-}
+void crop_fwd(plan::Plan& p, const plan::Instr& in) { kernels::run_box<kernels::BoxKernel::kCropFwd>(p, in, embed, extract); }
 
 // bufs [dy (small), dx (big)]; cropped-away positions get a zero gradient.
-void crop_bwd(plan::Plan& p, const plan::Instr& in) {
-  const Box b(in);
-  embed(p, b, p.f32(in.bufs[0]), p.f32(in.bufs[1]), outer_of(p, in.bufs[0], b), in.ints[10] != 0);
-}
+void crop_bwd(plan::Plan& p, const plan::Instr& in) { kernels::run_box<kernels::BoxKernel::kCropBwd>(p, in, embed, extract); }
 
 STRATA_CUDA_KERNEL("upsample_nearest_fwd", upsample_nearest_fwd);
 STRATA_CUDA_KERNEL("upsample_nearest_bwd", upsample_nearest_bwd);

@@ -230,33 +230,31 @@ __global__ void softmax_strided_backward_kernel(const float* y, const float* dy,
 
 // bufs [x, y]; ints [outer, n, inner, log] (sizes may be batch-relative)
 void softmax_fwd(plan::Plan& p, const plan::Instr& in) {
-  const int64_t outer = kernels::resolve(in.ints.at(0), p.batch), n = kernels::resolve(in.ints.at(1), p.batch),
-                inner = kernels::resolve(in.ints.at(2), p.batch);
-  const bool log = in.ints.at(3) != 0;
+  const kernels::SoftmaxAxis ax = kernels::read_softmax_axis(p, in);
   const float* x = p.f32(in.bufs[0]);
   float* y = p.f32(in.bufs[1]);
-  if (n == 0 || outer == 0 || inner == 0) return;
-  if (inner == 1) {
-    softmax_rows(p, x, y, outer, n, log);
+  if (ax.empty()) return;
+  if (ax.inner == 1) {
+    softmax_rows(p, x, y, ax.outer, ax.n, ax.log);
   } else {
-    softmax_strided_kernel<<<blocks_for(outer * inner), kThreads, 0, stream(p)>>>(x, y, outer, n, inner, log);
+    softmax_strided_kernel<<<blocks_for(ax.outer * ax.inner), kThreads, 0, stream(p)>>>(x, y, ax.outer, ax.n, ax.inner, ax.log);
     check_launch("softmax_fwd");
   }
 }
 
 // bufs [y, dy, dx]; ints [outer, n, inner, log, accumulate]
 void softmax_bwd(plan::Plan& p, const plan::Instr& in) {
-  const int64_t outer = kernels::resolve(in.ints.at(0), p.batch), n = kernels::resolve(in.ints.at(1), p.batch),
-                inner = kernels::resolve(in.ints.at(2), p.batch);
-  const bool log = in.ints.at(3) != 0, acc = in.ints.at(4) != 0;
+  const kernels::SoftmaxAxis ax = kernels::read_softmax_axis(p, in);
+  const bool acc = in.ints.at(4) != 0;
   const float* y = p.f32(in.bufs[0]);
   const float* dy = p.f32(in.bufs[1]);
   float* dx = p.f32(in.bufs[2]);
-  if (n == 0 || outer == 0 || inner == 0) return;
-  if (inner == 1) {
-    softmax_rows_backward(p, y, dy, dx, outer, n, log, acc);
+  if (ax.empty()) return;
+  if (ax.inner == 1) {
+    softmax_rows_backward(p, y, dy, dx, ax.outer, ax.n, ax.log, acc);
   } else {
-    softmax_strided_backward_kernel<<<blocks_for(outer * inner), kThreads, 0, stream(p)>>>(y, dy, dx, outer, n, inner, log, acc);
+    softmax_strided_backward_kernel<<<blocks_for(ax.outer * ax.inner), kThreads, 0, stream(p)>>>(y, dy, dx, ax.outer, ax.n, ax.inner,
+                                                                                                 ax.log, acc);
     check_launch("softmax_bwd");
   }
 }

@@ -1,5 +1,6 @@
 // Element-wise activations, forward and backward side by side. The codes are shared with
-// the JS plan compiler (electron/engine/plan/kernels.ts).
+// the JS plan compiler (electron/engine/plan/kernels.ts); the per-element rules are
+// STRATA_HD, so the CUDA kernels compute the very same functions.
 //
 // Backward takes the pre-activation x and the output y; most rules need only y, so layers
 // keep x only for the activations that need it (needs_input).
@@ -9,6 +10,8 @@
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
+
+#include "host_device.h"
 
 namespace strata::kernels {
 
@@ -42,12 +45,12 @@ inline bool needs_input(int64_t act) {
   return act == kSoftplus || act == kSoftsign || act == kSilu || act == kGelu || act == kMish;
 }
 
-inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+STRATA_HD inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
-inline float softplus(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
+STRATA_HD inline float softplus(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
 
 // y = f(x)
-inline float act_forward(int64_t act, float x) {
+STRATA_HD inline float act_forward(int64_t act, float x) {
   switch (act) {
     case kRelu: return x > 0.0f ? x : 0.0f;
     case kSigmoid: return sigmoid(x);
@@ -68,7 +71,7 @@ inline float act_forward(int64_t act, float x) {
 }
 
 // dL/dx from dL/dy, the input x (when needs_input) and the output y.
-inline float act_backward(int64_t act, float x, float y, float dy) {
+STRATA_HD inline float act_backward(int64_t act, float x, float y, float dy) {
   switch (act) {
     case kRelu: return y > 0.0f ? dy : 0.0f;
     case kSigmoid: return dy * y * (1.0f - y);

@@ -48,7 +48,9 @@
 
 #include "../plan/plan.h"
 #include "activation.h"
+#include "layer_bufs.h"
 #include "parallel.h"
+#include "window.h"
 
 namespace strata::kernels {
 
@@ -162,22 +164,16 @@ void activation_bias_backward(int64_t act, const float* z, const float* y, float
 
 namespace {
 
-// ints [big d, h, w, big channels, small d, h, w, small channels, kernel d, h, w,
-//       strides d, h, w, dilation d, h, w, padding before d, h, w, groups]
-constexpr size_t kGeomInts = 21;
+// ints [window (20, see window.h), groups]: big channels at 3, small channels at 7.
+constexpr size_t kGeomInts = kWindowInts + 1;
 
 // Columns per tile in the tiled path: 256 KiB, which stays in a core's L2.
 constexpr int64_t kTileFloats = 1 << 16;
 
-struct Geom {
-  int64_t big[3], cb;
-  int64_t small[3], cs;
-  int64_t k[3], s[3], d[3], pad[3];
+struct Geom : Window<int64_t> {
+  int64_t cb, cs;
   int64_t groups;
 
-  int64_t big_pos() const { return big[0] * big[1] * big[2]; }
-  int64_t small_pos() const { return small[0] * small[1] * small[2]; }
-  int64_t kpos() const { return k[0] * k[1] * k[2]; }
   // Columns of the im2col matrix: every group's window of cb / groups channels.
   int64_t cols() const { return kpos() * cb; }
   // 1x1, stride 1, no padding: the big grid is the small grid and im2col is the identity.
@@ -192,17 +188,10 @@ struct Geom {
 
 Geom parse_geom(const std::vector<int64_t>& v) {
   Geom g;
-  for (int a = 0; a < 3; ++a) {
-    g.big[a] = v[a];
-    g.small[a] = v[4 + a];
-    g.k[a] = v[8 + a];
-    g.s[a] = v[11 + a];
-    g.d[a] = v[14 + a];
-    g.pad[a] = v[17 + a];
-  }
+  read_window(v, g);
   g.cb = v[3];
   g.cs = v[7];
-  g.groups = v[20];
+  g.groups = v[kWindowInts];
   return g;
 }
 
@@ -446,11 +435,9 @@ void for_samples_with_dw(plan::Plan& p, int64_t batch, float* dw, int64_t rows, 
 void conv_fwd(plan::Plan& p, const plan::Instr& in) {
   const Geom g = parse_geom(in.ints);
   const int64_t act = in.ints[kGeomInts];
-  const float* x = p.f32(in.bufs[0]);
-  const float* w = p.f32(in.bufs[1]);
-  const float* b = in.bufs[2] >= 0 ? p.f32(in.bufs[2]) : nullptr;
-  float* z = in.bufs[3] >= 0 ? p.f32(in.bufs[3]) : nullptr;
-  float* y = p.f32(in.bufs[4]);
+  const LayerForward io = layer_forward(p, in);
+  const float *x = io.x, *w = io.w, *b = io.b;
+  float *z = io.z, *y = io.y;
   const int32_t scratch = in.bufs[5];
   const int64_t sp = g.small_pos(), K = g.cols(), f = g.cs;
   const int64_t batch = p.count(in.bufs[0]) / (g.big_pos() * g.cb), rows = batch * sp;
@@ -494,15 +481,11 @@ void conv_fwd(plan::Plan& p, const plan::Instr& in) {
 void conv_bwd(plan::Plan& p, const plan::Instr& in) {
   const Geom g = parse_geom(in.ints);
   const int64_t act = in.ints[kGeomInts];
-  const bool acc_dx = in.ints[kGeomInts + 1] != 0, acc_dw = in.ints[kGeomInts + 2] != 0, acc_db = in.ints[kGeomInts + 3] != 0;
-  const float* x = p.f32(in.bufs[0]);
-  const float* w = p.f32(in.bufs[1]);
-  const float* z = in.bufs[2] >= 0 ? p.f32(in.bufs[2]) : nullptr;
-  const float* y = p.f32(in.bufs[3]);
-  float* dz = p.f32(in.bufs[4]);
-  float* dx = in.bufs[5] >= 0 ? p.f32(in.bufs[5]) : nullptr;
-  float* dw = in.bufs[6] >= 0 ? p.f32(in.bufs[6]) : nullptr;
-  float* db = in.bufs[7] >= 0 ? p.f32(in.bufs[7]) : nullptr;
+  const LayerAccumulate accum = layer_accumulate(in, kGeomInts + 1);
+  const bool acc_dx = accum.dx, acc_dw = accum.dw, acc_db = accum.db;
+  const LayerBackward io = layer_backward(p, in);
+  const float *x = io.x, *w = io.w, *z = io.z, *y = io.y;
+  float *dz = io.dz, *dx = io.dx, *dw = io.dw, *db = io.db;
   const int32_t scratch = in.bufs[8];
   const int64_t sp = g.small_pos(), K = g.cols(), kg = K / g.groups, f = g.cs;
   const int64_t batch = p.count(in.bufs[0]) / (g.big_pos() * g.cb), rows = batch * sp;
@@ -563,11 +546,9 @@ void conv_bwd(plan::Plan& p, const plan::Instr& in) {
 void conv_transpose_fwd(plan::Plan& p, const plan::Instr& in) {
   const Geom g = parse_geom(in.ints);
   const int64_t act = in.ints[kGeomInts];
-  const float* x = p.f32(in.bufs[0]);
-  const float* w = p.f32(in.bufs[1]);
-  const float* b = in.bufs[2] >= 0 ? p.f32(in.bufs[2]) : nullptr;
-  float* z = in.bufs[3] >= 0 ? p.f32(in.bufs[3]) : nullptr;
-  float* y = p.f32(in.bufs[4]);
+  const LayerForward io = layer_forward(p, in);
+  const float *x = io.x, *w = io.w, *b = io.b;
+  float *z = io.z, *y = io.y;
   const int32_t scratch = in.bufs[5];
   const int64_t sp = g.small_pos(), bp = g.big_pos(), K = g.cols(), c = g.cs, f = g.cb;
   const int64_t batch = p.count(in.bufs[0]) / (sp * c);
@@ -612,15 +593,11 @@ void conv_transpose_fwd(plan::Plan& p, const plan::Instr& in) {
 void conv_transpose_bwd(plan::Plan& p, const plan::Instr& in) {
   const Geom g = parse_geom(in.ints);
   const int64_t act = in.ints[kGeomInts];
-  const bool acc_dx = in.ints[kGeomInts + 1] != 0, acc_dw = in.ints[kGeomInts + 2] != 0, acc_db = in.ints[kGeomInts + 3] != 0;
-  const float* x = p.f32(in.bufs[0]);
-  const float* w = p.f32(in.bufs[1]);
-  const float* z = in.bufs[2] >= 0 ? p.f32(in.bufs[2]) : nullptr;
-  const float* y = p.f32(in.bufs[3]);
-  float* dz = p.f32(in.bufs[4]);
-  float* dx = in.bufs[5] >= 0 ? p.f32(in.bufs[5]) : nullptr;
-  float* dw = in.bufs[6] >= 0 ? p.f32(in.bufs[6]) : nullptr;
-  float* db = in.bufs[7] >= 0 ? p.f32(in.bufs[7]) : nullptr;
+  const LayerAccumulate accum = layer_accumulate(in, kGeomInts + 1);
+  const bool acc_dx = accum.dx, acc_dw = accum.dw, acc_db = accum.db;
+  const LayerBackward io = layer_backward(p, in);
+  const float *x = io.x, *w = io.w, *z = io.z, *y = io.y;
+  float *dz = io.dz, *dx = io.dx, *dw = io.dw, *db = io.db;
   const int32_t scratch = in.bufs[8];
   const int64_t sp = g.small_pos(), bp = g.big_pos(), K = g.cols(), c = g.cs, f = g.cb;
   const int64_t batch = p.count(in.bufs[0]) / (sp * c);

@@ -5,6 +5,8 @@
 
 #include "../plan/plan.h"
 #include "activation.h"
+#include "dense.h"
+#include "layer_bufs.h"
 #include "parallel.h"
 
 namespace strata::kernels {
@@ -13,13 +15,11 @@ namespace {
 // bufs [x, W, b or -1, z or -1, y]; ints [K, N, act]
 // z (the pre-activation) is kept only for activations whose backward needs it.
 void dense_fwd(plan::Plan& p, const plan::Instr& in) {
-  const int64_t k = in.ints[0], n = in.ints[1], act = in.ints[2];
-  const float* x = p.f32(in.bufs[0]);
-  const float* w = p.f32(in.bufs[1]);
-  const float* b = in.bufs[2] >= 0 ? p.f32(in.bufs[2]) : nullptr;
-  float* z = in.bufs[3] >= 0 ? p.f32(in.bufs[3]) : nullptr;
-  float* y = p.f32(in.bufs[4]);
-  const int64_t m = p.count(in.bufs[0]) / k;
+  const DenseDims d = dense_dims(p, in);
+  const int64_t m = d.m, k = d.k, n = d.n, act = d.act;
+  const LayerForward io = layer_forward(p, in);
+  const float *x = io.x, *w = io.w, *b = io.b;
+  float *z = io.z, *y = io.y;
   float* pre = z ? z : y;
   cpu::sgemm(p.isa, p.threads, false, false, m, n, k, 1.0f, x, w, 0.0f, pre);
   with_act(is_row_wise(act) ? kLinear : act, [&](auto a) {
@@ -43,17 +43,12 @@ void dense_fwd(plan::Plan& p, const plan::Instr& in) {
 // bufs [x, W, z or -1, y, dy, dx or -1, dW, db or -1]; ints [K, N, act, accumulate dx, accumulate dW/db]
 // dy is turned into dz in place: it is this layer's own gradient buffer and is not read again.
 void dense_bwd(plan::Plan& p, const plan::Instr& in) {
-  const int64_t k = in.ints[0], n = in.ints[1], act = in.ints[2];
+  const DenseDims d = dense_dims(p, in);
+  const int64_t m = d.m, k = d.k, n = d.n, act = d.act;
   const bool acc_dx = in.ints[3] != 0, acc_dw = in.ints[4] != 0;
-  const float* x = p.f32(in.bufs[0]);
-  const float* w = p.f32(in.bufs[1]);
-  const float* z = in.bufs[2] >= 0 ? p.f32(in.bufs[2]) : nullptr;
-  const float* y = p.f32(in.bufs[3]);
-  float* dz = p.f32(in.bufs[4]);
-  float* dx = in.bufs[5] >= 0 ? p.f32(in.bufs[5]) : nullptr;
-  float* dw = p.f32(in.bufs[6]);
-  float* db = in.bufs[7] >= 0 ? p.f32(in.bufs[7]) : nullptr;
-  const int64_t m = p.count(in.bufs[0]) / k;
+  const LayerBackward io = layer_backward(p, in);
+  const float *x = io.x, *w = io.w, *z = io.z, *y = io.y;
+  float *dz = io.dz, *dx = io.dx, *dw = io.dw, *db = io.db;
   if (act != kLinear) activate_backward(act, z, y, dz, dz, m * n, n, false, p.threads);
   if (db) {
     if (!acc_dw) std::fill(db, db + n, 0.0f);

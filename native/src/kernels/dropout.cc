@@ -15,7 +15,7 @@ void for_mask(plan::Plan& p, const plan::Instr& in, int64_t n, F&& fn) {
                                   static_cast<uint64_t>(p.scalars.at(in.ints[2])));
   const float rate = in.floats[0], scale = 1.0f / (1.0f - rate);
   for_range(n, kElementGrain, p.threads, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) fn(i, uniform(key, i) >= rate ? scale : 0.0f);
+    for (int64_t i = b; i < e; ++i) fn(i, dropout_mask(key, i, rate, scale));
   });
 }
 

@@ -162,24 +162,6 @@ void slice_bwd(plan::Plan& p, const plan::Instr& in) {
   });
 }
 
-struct ConcatArgs {
-  int64_t outer = 0, inner = 0, total = 0;
-  std::vector<int64_t> sizes, offsets;
-};
-
-ConcatArgs read_concat(plan::Plan& p, IntReader& r) {
-  ConcatArgs a;
-  a.outer = resolve(r.next(), p.batch);
-  a.inner = resolve(r.next(), p.batch);
-  const int64_t n = r.next();
-  for (int64_t k = 0; k < n; ++k) {
-    a.offsets.push_back(a.total);
-    a.sizes.push_back(r.next());
-    a.total += a.sizes.back();
-  }
-  return a;
-}
-
 // bufs [x_0 … x_n-1, y]; ints [outer, inner, n, size_k…]: the inputs side by side along an axis
 // (outer: the positions before it, inner: after it, size_k: each input's extent along it).
 // Row after row of y, each row's pieces one after another, so that y is written in order.

@@ -10,30 +10,19 @@
 #include <vector>
 
 #include "../plan/plan.h"
+#include "mask.h"
 #include "parallel.h"
 
 namespace strata::kernels {
 namespace {
 
-enum Combine : int64_t { kAll = 0, kAny = 1 };
-
 // bufs [x, mask]; ints [row]; floats [value]
 // mask[r] = 1 if any of the `row` values x[r, :] differs from `value`, else 0. x is float32 or
 // int32 (token ids).
 void mask_not_equal(plan::Plan& p, const plan::Instr& in) {
-  const int64_t row = in.ints[0];
-  const float value = in.floats[0];
-  float* mask = p.f32(in.bufs[1]);
-  const int64_t rows = p.count(in.bufs[1]);
-  const bool ids = p.buffers[in.bufs[0]].dtype == plan::DType::kI32;
-  const int32_t* xi = ids ? p.i32(in.bufs[0]) : nullptr;
-  const float* xf = ids ? nullptr : p.f32(in.bufs[0]);
-  for_rows(rows, row, p.threads, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      bool keep = false;
-      for (int64_t j = 0; j < row; ++j) keep |= (ids ? static_cast<float>(xi[r * row + j]) : xf[r * row + j]) != value;
-      mask[r] = keep ? 1.0f : 0.0f;
-    }
+  const NotEqualArgs a = read_not_equal(p, in);
+  for_rows(a.rows, a.row, p.threads, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) a.mask[r] = row_differs(a, r) ? 1.0f : 0.0f;
   });
 }
 
@@ -49,7 +38,7 @@ void mask_combine(plan::Plan& p, const plan::Instr& in) {
   for_range(n, kElementGrain, p.threads, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) {
       bool keep = !any;
-      for (const float* m : masks) keep = any ? keep || m[i] != 0.0f : keep && m[i] != 0.0f;
+      for (const float* m : masks) keep = combine_step(any, keep, m[i]);
       y[i] = keep ? 1.0f : 0.0f;
     }
   });

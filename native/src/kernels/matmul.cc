@@ -14,40 +14,22 @@
 #include <vector>
 
 #include "../plan/plan.h"
+#include "matmul.h"
 #include "parallel.h"
 #include "strided.h"
 
 namespace strata::kernels {
 namespace {
 
-struct MatmulArgs {
-  int64_t m = 0, n = 0, k = 0;
-  bool ta = false, tb = false;            // a stored K x M, b stored N x K
-  int64_t count = 1;                      // batch matrices of the output
-  std::vector<int64_t> a_index, b_index;  // which matrix of a / b each output matrix uses
-  bool a_full = true, b_full = true;      // a / b has every batch index (no broadcast)
-  bool b_single = true, a_single = true;  // b / a has no batch axes at all
+// The shape, and which matrix of a / b each output matrix uses.
+struct MatmulArgs : MatmulShape {
+  std::vector<int64_t> a_index, b_index;
 };
 
 MatmulArgs read_matmul(plan::Plan& p, IntReader& r) {
   MatmulArgs a;
-  a.m = resolve(r.next(), p.batch);
-  a.n = resolve(r.next(), p.batch);
-  a.k = resolve(r.next(), p.batch);
-  a.ta = r.next() != 0;
-  a.tb = r.next() != 0;
-  const int nb = read_rank(r);
-  Dims out = read_dims(r, nb, p.batch), ad = read_dims(r, nb, p.batch), bd = read_dims(r, nb, p.batch);
-  int64_t as[kMaxRank], bs[kMaxRank];
-  strides_of(ad, as, true);
-  strides_of(bd, bs, true);
-  a.count = out.size();
-  for (int i = 0; i < nb; ++i) {
-    a.a_full = a.a_full && ad.d[i] == out.d[i];
-    a.b_full = a.b_full && bd.d[i] == out.d[i];
-    a.a_single = a.a_single && ad.d[i] == 1;
-    a.b_single = a.b_single && bd.d[i] == 1;
-  }
+  static_cast<MatmulShape&>(a) = read_matmul_shape(p, r);
+  const int nb = a.out.rank;
   a.a_index.resize(static_cast<size_t>(a.count));
   a.b_index.resize(static_cast<size_t>(a.count));
   int64_t idx[kMaxRank] = {};
@@ -56,22 +38,16 @@ MatmulArgs read_matmul(plan::Plan& p, IntReader& r) {
     a.a_index[c] = ia;
     a.b_index[c] = ib;
     for (int d = nb - 1; d >= 0; --d) {
-      ia += as[d];
-      ib += bs[d];
-      if (++idx[d] < out.d[d]) break;
-      ia -= as[d] * out.d[d];
-      ib -= bs[d] * out.d[d];
+      ia += a.as[d];
+      ib += a.bs[d];
+      if (++idx[d] < a.out.d[d]) break;
+      ia -= a.as[d] * a.out.d[d];
+      ib -= a.bs[d] * a.out.d[d];
       idx[d] = 0;
     }
   }
   return a;
 }
-
-// All rows of a in one GEMM: a has every batch index and is not transposed, b is shared.
-bool one_gemm(const MatmulArgs& a) { return a.b_single && a.a_full && !a.ta; }
-
-// One dot product per batch index, no operand broadcast (op does not matter for vectors).
-bool dots(const MatmulArgs& a) { return a.m == 1 && a.n == 1 && a.a_full && a.b_full; }
 
 // Runs fn(c, threads_per_gemm) for every batch matrix c: small ones (the usual case: one
 // product per sample) in parallel, each on one thread, in chunks of about kElementGrain
@@ -125,12 +101,10 @@ void matmul_fwd(plan::Plan& p, const plan::Instr& in) {
 void matmul_bwd(plan::Plan& p, const plan::Instr& in) {
   IntReader r{in.ints};
   const MatmulArgs a = read_matmul(p, r);
-  const bool acc_a = r.next() != 0, acc_b = r.next() != 0;
-  const float* A = p.f32(in.bufs[0]);
-  const float* B = p.f32(in.bufs[1]);
-  const float* dY = p.f32(in.bufs[2]);
-  float* dA = in.bufs[3] >= 0 ? p.f32(in.bufs[3]) : nullptr;
-  float* dB = in.bufs[4] >= 0 ? p.f32(in.bufs[4]) : nullptr;
+  const MatmulGrads io = read_matmul_grads(p, in, r);
+  const float *A = io.a, *B = io.b, *dY = io.dy;
+  float *dA = io.da, *dB = io.db;
+  const bool acc_a = io.acc_a, acc_b = io.acc_b;
   const int64_t M = a.m, N = a.n, K = a.k;
   const bool ta = a.ta, tb = a.tb;
   // One matrix's (or, with rows = count * M, all rows') gradients.

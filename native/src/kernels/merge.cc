@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../plan/plan.h"
+#include "merge.h"
 #include "parallel.h"
 
 namespace strata::kernels {
@@ -221,12 +222,13 @@ void merge_bwd(plan::Plan& p, const plan::Instr& in) {
 
 // bufs [x, y, inv]; ints [A, K, B]; floats [epsilon]
 void l2_normalize_fwd(plan::Plan& p, const plan::Instr& in) {
-  const int64_t A = in.ints[0], K = in.ints[1], B = in.ints[2];
-  const float cap = 1.0f / in.floats[0];
+  const L2Normalize l2 = read_l2_normalize(in);
+  const int64_t K = l2.k, B = l2.b;
+  const float cap = l2.cap;
   const float* x = p.f32(in.bufs[0]);
   float* y = p.f32(in.bufs[1]);
   float* inv = p.f32(in.bufs[2]);
-  const int64_t blocks = p.count(in.bufs[0]) / (K * B);  // batch x A
+  const int64_t blocks = l2.rows(p, in.bufs[0]);
   for_rows(blocks, K * B, p.threads, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const float* xr = x + r * K * B;
@@ -235,24 +237,24 @@ void l2_normalize_fwd(plan::Plan& p, const plan::Instr& in) {
       std::fill(ir, ir + B, 0.0f);
       for (int64_t k = 0; k < K; ++k)
         for (int64_t b = 0; b < B; ++b) ir[b] += xr[k * B + b] * xr[k * B + b];
-      for (int64_t b = 0; b < B; ++b) ir[b] = std::min(1.0f / std::sqrt(ir[b]), cap);
+      for (int64_t b = 0; b < B; ++b) ir[b] = clamp_inv(ir[b], cap);
       for (int64_t k = 0; k < K; ++k)
         for (int64_t b = 0; b < B; ++b) yr[k * B + b] = xr[k * B + b] * ir[b];
     }
   });
-  (void)A;
 }
 
 // bufs [y, inv, dy, dx]; ints [A, K, B, accumulate]; floats [epsilon]
 void l2_normalize_bwd(plan::Plan& p, const plan::Instr& in) {
-  const int64_t K = in.ints[1], B = in.ints[2];
+  const L2Normalize l2 = read_l2_normalize(in);
+  const int64_t K = l2.k, B = l2.b;
+  const float cap = l2.cap;
   const bool acc = in.ints[3] != 0;
-  const float cap = 1.0f / in.floats[0];
   const float* y = p.f32(in.bufs[0]);
   const float* inv = p.f32(in.bufs[1]);
   const float* dy = p.f32(in.bufs[2]);
   float* dx = p.f32(in.bufs[3]);
-  const int64_t blocks = p.count(in.bufs[3]) / (K * B);
+  const int64_t blocks = l2.rows(p, in.bufs[3]);
   for_rows(blocks, K * B, p.threads, [&](int64_t r0, int64_t r1) {
     std::vector<float> dot(static_cast<size_t>(B));
     for (int64_t r = r0; r < r1; ++r) {

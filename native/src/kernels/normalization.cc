@@ -18,12 +18,12 @@
 #include <vector>
 
 #include "../plan/plan.h"
+#include "normalization.h"
 #include "parallel.h"
+#include "strided.h"
 
 namespace strata::kernels {
 namespace {
-
-inline int64_t resolve(int64_t d, int64_t batch) { return d < 0 ? -d * batch : d; }
 
 // Sum of f(x[i]) over n contiguous values with eight independent accumulators, so that the
 // loop vectorizes without reassociation flags.
@@ -167,15 +167,10 @@ void batchnorm_fwd(plan::Plan& p, const plan::Instr& in) {
 void batchnorm_bwd(plan::Plan& p, const plan::Instr& in) {
   const int64_t outer = resolve(in.ints.at(0), p.batch), C = in.ints.at(1), inner = resolve(in.ints.at(2), p.batch);
   const bool training = in.ints.at(3) != 0;
-  const bool acc_dx = in.ints.at(4) != 0, acc_dg = in.ints.at(5) != 0, acc_db = in.ints.at(6) != 0;
-  const float* x = p.f32(in.bufs[0]);
-  const float* gamma = in.bufs[1] >= 0 ? p.f32(in.bufs[1]) : nullptr;
-  const float* mean = p.f32(in.bufs[2]);
-  const float* inv_std = p.f32(in.bufs[3]);
-  const float* dy = p.f32(in.bufs[4]);
-  float* dx = in.bufs[5] >= 0 ? p.f32(in.bufs[5]) : nullptr;
-  float* dgamma = in.bufs[6] >= 0 ? p.f32(in.bufs[6]) : nullptr;
-  float* dbeta = in.bufs[7] >= 0 ? p.f32(in.bufs[7]) : nullptr;
+  const NormBackward io = norm_backward(p, in);
+  const bool acc_dx = io.acc_dx, acc_dg = io.acc_dg, acc_db = io.acc_db;
+  const float *x = io.x, *gamma = io.gamma, *mean = io.mean, *inv_std = io.inv_std, *dy = io.dy;
+  float *dx = io.dx, *dgamma = io.dgamma, *dbeta = io.dbeta;
   const int64_t per = C * inner;
   const int64_t count = outer * inner;
 
@@ -336,15 +331,10 @@ void layernorm_fwd(plan::Plan& p, const plan::Instr& in) {
 void layernorm_bwd(plan::Plan& p, const plan::Instr& in) {
   const int64_t outer = resolve(in.ints.at(0), p.batch), N = in.ints.at(1), inner = resolve(in.ints.at(2), p.batch);
   const bool rms = in.ints.at(3) != 0;
-  const bool acc_dx = in.ints.at(4) != 0, acc_dg = in.ints.at(5) != 0, acc_db = in.ints.at(6) != 0;
-  const float* x = p.f32(in.bufs[0]);
-  const float* gamma = in.bufs[1] >= 0 ? p.f32(in.bufs[1]) : nullptr;
-  const float* mean = p.f32(in.bufs[2]);
-  const float* inv_std = p.f32(in.bufs[3]);
-  const float* dy = p.f32(in.bufs[4]);
-  float* dx = in.bufs[5] >= 0 ? p.f32(in.bufs[5]) : nullptr;
-  float* dgamma = in.bufs[6] >= 0 ? p.f32(in.bufs[6]) : nullptr;
-  float* dbeta = in.bufs[7] >= 0 ? p.f32(in.bufs[7]) : nullptr;
+  const NormBackward io = norm_backward(p, in);
+  const bool acc_dx = io.acc_dx, acc_dg = io.acc_dg, acc_db = io.acc_db;
+  const float *x = io.x, *gamma = io.gamma, *mean = io.mean, *inv_std = io.inv_std, *dy = io.dy;
+  float *dx = io.dx, *dgamma = io.dgamma, *dbeta = io.dbeta;
   const int64_t per = N * inner;
   const bool params = dgamma || dbeta;
   // Chunks of the outer axis, each with its own partial dgamma / dbeta.

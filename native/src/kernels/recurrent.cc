@@ -56,15 +56,10 @@
 #include "activation.h"
 #include "parallel.h"
 #include "random.h"
+#include "recurrent.h"
 
 namespace strata::kernels {
 namespace {
-
-constexpr int64_t kGoBackwards = 1;    // read the input from the last timestep to the first
-constexpr int64_t kReverseOutput = 2;  // write the output sequence in reversed time (Bidirectional)
-constexpr int64_t kResetAfter = 4;     // GRU: reset gate after the recurrent matmul
-constexpr int64_t kZeroOutputForMask = 8;  // masked steps output zeros, not the previous output
-constexpr int64_t kLastOutput = 16;        // the output buffer holds only the last output [B, U]
 
 // ---- activations over spans -------------------------------------------------------------------
 
@@ -147,19 +142,10 @@ void act_grad_span(int64_t act, const float* x, const float* y, const float* dy,
 // ---- sizes and buffers --------------------------------------------------------------------------
 
 // The sizes and options one call works with.
-struct Seq {
-  int64_t B = 0, T = 0, F = 0, U = 0, G = 1;
-  int64_t act = kTanh, rec = kSigmoid;
-  bool backwards = false, reverse_out = false, reset_after = false, zero_output = false, last_only = false;
-  float rate = 0.0f;  // input dropout (0 when off)
-  uint64_t key = 0;   // its random stream
-  const float* mask = nullptr;       // [B, T] in input time; null when every step counts
+// A sequence, with each row's first kept step and the input dropout's random stream.
+struct Seq : SeqShape {
+  uint64_t key = 0;                  // the input dropout's random stream
   std::vector<int64_t> first_live;   // per row: the first step the mask keeps (T when none)
-  int64_t gu() const { return G * U; }
-  int64_t in_time(int64_t s) const { return backwards ? T - 1 - s : s; }
-  int64_t out_time(int64_t s) const { return reverse_out ? T - 1 - s : s; }
-  // Whether row b takes step s (processing order) into its state.
-  bool live(int64_t s, int64_t b) const { return !mask || mask[b * T + in_time(s)] != 0.0f; }
   // Whether output s of row b is its state h_s (else zeros).
   bool emits(int64_t s, int64_t b) const {
     if (!mask) return true;
@@ -167,82 +153,25 @@ struct Seq {
   }
   // Dropout scale of feature f of sample b (the same at every timestep).
   float keep(int64_t b, int64_t f) const {
-    return uniform(key, static_cast<uint64_t>(b * F + f)) >= rate ? 1.0f / (1.0f - rate) : 0.0f;
+    return dropout_mask(key, static_cast<uint64_t>(b * F + f), rate, 1.0f / (1.0f - rate));
   }
 };
-
-float* opt(plan::Plan& p, int32_t id) { return id >= 0 ? p.f32(id) : nullptr; }
 
 // ints [T, F, U, act, rec_act, flags, ...]; dropout attributes at `drop` (seed, salt, step slot), floats [rate].
 Seq seq_of(plan::Plan& p, const plan::Instr& in, int32_t xt_buf, int32_t mask_buf, int64_t gates, size_t drop) {
   Seq q;
-  q.T = in.ints[0];
-  q.F = in.ints[1];
-  q.U = in.ints[2];
-  q.act = in.ints[3];
-  q.rec = in.ints[4];
-  const int64_t flags = in.ints[5];
-  q.backwards = (flags & kGoBackwards) != 0;
-  q.reverse_out = (flags & kReverseOutput) != 0;
-  q.reset_after = (flags & kResetAfter) != 0;
-  q.zero_output = (flags & kZeroOutputForMask) != 0;
-  q.last_only = (flags & kLastOutput) != 0;
-  q.G = gates;
-  q.B = q.T * q.F > 0 ? p.count(xt_buf) / (q.T * q.F) : 0;
-  q.mask = opt(p, mask_buf);
+  read_seq(p, in, xt_buf, mask_buf, gates, q);
   if (q.mask) {
     q.first_live.assign(static_cast<size_t>(q.B), q.T);
     for (int64_t b = 0; b < q.B; ++b)
       for (int64_t s = 0; s < q.T && q.first_live[static_cast<size_t>(b)] == q.T; ++s)
         if (q.live(s, b)) q.first_live[static_cast<size_t>(b)] = s;
   }
-  q.rate = in.floats.empty() ? 0.0f : in.floats[0];
   if (q.rate > 0.0f) {
     q.key = stream_key(static_cast<uint64_t>(in.ints[drop]), static_cast<uint64_t>(in.ints[drop + 1]),
                        static_cast<uint64_t>(p.scalars.at(in.ints[drop + 2])));
   }
   return q;
-}
-
-// Forward's buffers: bufs [x, W, R, b, h0, c0, Xt, Z, A, Hs, Cs, aux, work, y, hT, cT, mask]
-// (y: the output sequence, or with kLastOutput the last output; mask or -1)
-struct FwdBufs {
-  const float *x, *w, *r, *bias, *h0, *c0;
-  float *xt, *z, *a, *hs, *cs, *aux, *work, *y, *ht, *ct;
-};
-
-FwdBufs fwd_bufs(plan::Plan& p, const plan::Instr& in) {
-  const auto& b = in.bufs;
-  return {p.f32(b[0]),  p.f32(b[1]),  p.f32(b[2]),  opt(p, b[3]),  opt(p, b[4]),  opt(p, b[5]),
-          p.f32(b[6]),  p.f32(b[7]),  opt(p, b[8]), p.f32(b[9]),   opt(p, b[10]), opt(p, b[11]),
-          p.f32(b[12]), opt(p, b[13]), opt(p, b[14]), opt(p, b[15])};
-}
-
-// Where backward's gradients go; null when not wanted. Bits of ints[6]: which ones accumulate.
-struct Grads {
-  float *dx, *dw, *dr, *db, *dh0, *dc0;
-  int64_t acc;
-  bool acc_dx() const { return acc & 1; }
-  bool acc_dw() const { return acc & 2; }
-  bool acc_dr() const { return acc & 4; }
-  bool acc_db() const { return acc & 8; }
-  bool acc_dh0() const { return acc & 16; }
-  bool acc_dc0() const { return acc & 32; }
-};
-
-// Backward's buffers: bufs [W, R, Xt, Z, A, Hs, Cs, aux, work, dy, dhT, dcT, dx, dW, dR, db, dh0, dc0, mask]
-struct BwdBufs {
-  const float *w, *r;
-  float *xt, *z, *a, *hs, *cs, *aux, *work;
-  const float *dys, *dht, *dct;
-  Grads g;
-};
-
-BwdBufs bwd_bufs(plan::Plan& p, const plan::Instr& in) {
-  const auto& b = in.bufs;
-  return {p.f32(b[0]),   p.f32(b[1]),   p.f32(b[2]),   p.f32(b[3]),  opt(p, b[4]),  p.f32(b[5]),
-          opt(p, b[6]),  opt(p, b[7]),  p.f32(b[8]),   opt(p, b[9]), opt(p, b[10]), opt(p, b[11]),
-          {opt(p, b[12]), opt(p, b[13]), opt(p, b[14]), opt(p, b[15]), opt(p, b[16]), opt(p, b[17]), in.ints[6]}};
 }
 
 // ---- shared steps -----------------------------------------------------------------------------
@@ -252,18 +181,11 @@ void gemm(const plan::Plan& p, bool ta, bool tb, int64_t m, int64_t n, int64_t k
           const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   if (m <= 0 || n <= 0) return;
   cpu::GemmArgs g;
-  g.trans_a = ta;
-  g.trans_b = tb;
-  g.m = m;
-  g.n = n;
-  g.k = k;
-  g.a = a;
-  g.lda = lda;
-  g.b = b;
-  g.ldb = ldb;
-  g.beta = beta;
-  g.c = c;
-  g.ldc = ldc;
+  g.trans_a = ta, g.trans_b = tb;
+  g.m = m, g.n = n, g.k = k;
+  g.a = a, g.lda = lda;
+  g.b = b, g.ldb = ldb;
+  g.beta = beta, g.c = c, g.ldc = ldc;
   cpu::sgemm(p.isa, p.threads, g);
 }
 
@@ -733,8 +655,8 @@ void bidirectional_merge_bwd(plan::Plan& p, const plan::Instr& in) {
   const float* a = p.f32(in.bufs[0]);
   const float* b = p.f32(in.bufs[1]);
   const float* dy = p.f32(in.bufs[2]);
-  float* da = opt(p, in.bufs[3]);
-  float* db = opt(p, in.bufs[4]);
+  float* da = opt_f32(p, in.bufs[3]);
+  float* db = opt_f32(p, in.bufs[4]);
   const int64_t rows = p.count(in.bufs[0]) / ua;
   auto put = [](float* dst, int64_t i, float v, bool acc) { dst[i] = acc ? dst[i] + v : v; };
   if (mode == kConcat) {

@@ -224,21 +224,12 @@ void broadcast_add(const float* dy, const Dims& yd, const Dims& xd, float* dx, f
   });
 }
 
-// How many of the values a reduction folded: the mean's divisor.
-float reduced_count(const Dims& xd, const Dims& yd) {
-  const int64_t in = xd.size(), out = yd.size();
-  return out == 0 ? 1.0f : static_cast<float>(static_cast<double>(in) / static_cast<double>(out));
-}
-
 // bufs [x, y]; ints [kind, rank, x dims, y dims (x's rank; 1 along reduced axes)]
 // keepdims changes only the shape the TypeScript side gives y, not its values.
 void reduce_fwd(plan::Plan& p, const plan::Instr& in) {
   IntReader r{in.ints};
-  const int64_t kind = r.next();
-  const int rank = read_rank(r);
-  const Dims xd = read_dims(r, rank, p.batch), yd = read_dims(r, rank, p.batch);
-  const float scale = kind == kMean ? 1.0f / reduced_count(xd, yd) : 1.0f;
-  reduce_to(kind, p.f32(in.bufs[0]), xd, yd, p.f32(in.bufs[1]), scale, false, p.threads);
+  const ReduceShape shape = read_reduce_shape(p, r);
+  reduce_to(shape.kind, p.f32(in.bufs[0]), shape.xd, shape.yd, p.f32(in.bufs[1]), shape.scale(), false, p.threads);
 }
 
 // bufs [x, y, dy, dx]; ints [kind, rank, x dims, y dims, accumulate]
@@ -246,16 +237,16 @@ void reduce_fwd(plan::Plan& p, const plan::Instr& in) {
 // hold the extreme, split evenly between ties (TensorFlow's and JAX's rule).
 void reduce_bwd(plan::Plan& p, const plan::Instr& in) {
   IntReader r{in.ints};
-  const int64_t kind = r.next();
-  const int rank = read_rank(r);
-  const Dims xd = read_dims(r, rank, p.batch), yd = read_dims(r, rank, p.batch);
+  const ReduceShape shape = read_reduce_shape(p, r);
+  const int64_t kind = shape.kind;
+  const Dims &xd = shape.xd, &yd = shape.yd;
   const bool acc = r.next() != 0;
   const float* x = p.f32(in.bufs[0]);
   const float* y = p.f32(in.bufs[1]);
   const float* dy = p.f32(in.bufs[2]);
   float* dx = p.f32(in.bufs[3]);
   if (kind == kSum || kind == kMean) {
-    broadcast_add(dy, yd, xd, dx, kind == kMean ? 1.0f / reduced_count(xd, yd) : 1.0f, acc, p.threads);
+    broadcast_add(dy, yd, xd, dx, shape.scale(), acc, p.threads);
     return;
   }
   // mask = (x == y), count = sum(mask) per output, dx (+)= mask * dy / count.

@@ -18,6 +18,7 @@
 
 #include "../plan/plan.h"
 #include "parallel.h"
+#include "resample.h"
 
 namespace strata::kernels {
 namespace {
@@ -94,22 +95,17 @@ void upsample_nearest_bwd(plan::Plan& p, const plan::Instr& in) {
 }
 
 // ---- bilinear upsampling (UpSampling2D interpolation='bilinear') ------------------------
-// Keras 3 resizes with half-pixel centers (tf.image.resize / jax.image.resize): output o
-// samples the input at (o + 0.5) * in / out - 0.5, clamped to the edges, and mixes the two
-// neighbours linearly. Per axis, the two source indices and the weight of the upper one
-// are computed once.
+// Half-pixel centers, as Keras 3 resizes: see lerp_at in resample.h.
 
-struct Lerp {
+// Per axis, the two source indices and the weight of the upper one (resample.h's lerp_at),
+// computed once.
+struct LerpTable {
   std::vector<int64_t> lo, hi;
   std::vector<float> t;  // weight of hi
-  Lerp(int64_t in, int64_t out) : lo(out), hi(out), t(out) {
-    const double scale = static_cast<double>(in) / static_cast<double>(out);
+  LerpTable(int64_t in, int64_t out) : lo(out), hi(out), t(out) {
     for (int64_t o = 0; o < out; ++o) {
-      const double src = (static_cast<double>(o) + 0.5) * scale - 0.5;
-      const double f = std::floor(src);
-      lo[o] = std::max<int64_t>(static_cast<int64_t>(f), 0);
-      hi[o] = std::min<int64_t>(static_cast<int64_t>(std::ceil(src)), in - 1);
-      t[o] = static_cast<float>(src - f);
+      const Lerp l = lerp_at(o, in, out);
+      lo[o] = l.lo, hi[o] = l.hi, t[o] = l.t;
     }
   }
 };
@@ -120,7 +116,7 @@ void upsample_bilinear_fwd(plan::Plan& p, const plan::Instr& in) {
   const float* x = p.f32(in.bufs[0]);
   float* y = p.f32(in.bufs[1]);
   const int64_t outer = p.count(in.bufs[0]) / (IH * IW * C);
-  const Lerp lh(IH, OH), lw(IW, OW);
+  const LerpTable lh(IH, OH), lw(IW, OW);
   for_rows(outer * OH, OW * C * 4, p.threads, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t oh = r % OH, n = r / OH;
@@ -155,7 +151,7 @@ void upsample_bilinear_bwd(plan::Plan& p, const plan::Instr& in) {
   const float* dy = p.f32(in.bufs[0]);
   float* dx = p.f32(in.bufs[1]);
   const int64_t outer = p.count(in.bufs[1]) / (IH * IW * C);
-  const Lerp lh(IH, OH), lw(IW, OW);
+  const LerpTable lh(IH, OH), lw(IW, OW);
   for_rows(outer, OH * OW * C * 4, p.threads, [&](int64_t n0, int64_t n1) {
     for (int64_t n = n0; n < n1; ++n) {
       float* dxn = dx + n * IH * IW * C;
@@ -184,20 +180,7 @@ void upsample_bilinear_bwd(plan::Plan& p, const plan::Instr& in) {
   });
 }
 
-// ---- zero padding and cropping ------------------------------------------------------------
-// Both relate a small box to a big one that holds it at an offset: padding writes the small
-// (input) into the big (output) and zeroes the rest; cropping reads the small (output) out
-// of the big (input). So each one's backward is the other's forward.
-//
-// ints [inner, BD, BH, BW, SD, SH, SW, OD, OH, OW (+ accumulate)]: big sizes, small sizes,
-// and the small box's offset in the big one.
-
-struct Box {
-  int64_t C, BD, BH, BW, SD, SH, SW, OD, OH, OW;
-  explicit Box(const plan::Instr& in)
-      : C(in.ints[0]), BD(in.ints[1]), BH(in.ints[2]), BW(in.ints[3]), SD(in.ints[4]), SH(in.ints[5]), SW(in.ints[6]),
-        OD(in.ints[7]), OH(in.ints[8]), OW(in.ints[9]) {}
-};
+// ---- zero padding and cropping (the box: resample.h) ----------------------------------------
 
 // big = small placed at the offset; with `zero_rest`, every other big value becomes 0 (or,
 // accumulating, is left alone). Tasks own rows of the big tensor.
@@ -235,33 +218,17 @@ void extract(plan::Plan& p, const Box& b, const float* big, float* small, int64_
   });
 }
 
-int64_t outer_of(const plan::Plan& p, int32_t small_buf, const Box& b) {
-  return p.count(small_buf) / (b.SD * b.SH * b.SW * b.C);
-}
-
 // bufs [x (small), y (big)]
-void zero_pad_fwd(plan::Plan& p, const plan::Instr& in) {
-  const Box b(in);
-  embed(p, b, p.f32(in.bufs[0]), p.f32(in.bufs[1]), outer_of(p, in.bufs[0], b), false);
-}
+void zero_pad_fwd(plan::Plan& p, const plan::Instr& in) { run_box<BoxKernel::kPadFwd>(p, in, embed, extract); }
 
 // bufs [dy (big), dx (small)]; the gradient of the padding is dropped.
-void zero_pad_bwd(plan::Plan& p, const plan::Instr& in) {
-  const Box b(in);
-  extract(p, b, p.f32(in.bufs[0]), p.f32(in.bufs[1]), outer_of(p, in.bufs[1], b), in.ints[10] != 0);
-}
+void zero_pad_bwd(plan::Plan& p, const plan::Instr& in) { run_box<BoxKernel::kPadBwd>(p, in, embed, extract); }
 
 // bufs [x (big), y (small)]
-void crop_fwd(plan::Plan& p, const plan::Instr& in) {
-  const Box b(in);
-  extract(p, b, p.f32(in.bufs[0]), p.f32(in.bufs[1]), outer_of(p, in.bufs[1], b), false);
-}
+void crop_fwd(plan::Plan& p, const plan::Instr& in) { run_box<BoxKernel::kCropFwd>(p, in, embed, extract); }
 
 // bufs [dy (small), dx (big)]; cropped-away positions get a zero gradient.
-void crop_bwd(plan::Plan& p, const plan::Instr& in) {
-  const Box b(in);
-  embed(p, b, p.f32(in.bufs[0]), p.f32(in.bufs[1]), outer_of(p, in.bufs[0], b), in.ints[10] != 0);
-}
+void crop_bwd(plan::Plan& p, const plan::Instr& in) { run_box<BoxKernel::kCropBwd>(p, in, embed, extract); }
 
 STRATA_KERNEL("upsample_nearest_fwd", upsample_nearest_fwd);
 STRATA_KERNEL("upsample_nearest_bwd", upsample_nearest_bwd);

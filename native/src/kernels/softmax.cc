@@ -71,30 +71,29 @@ void softmax_strided_backward(const float* y, const float* dy, float* dx, int64_
 
 // bufs [x, y]; ints [outer, n, inner, log] (sizes may be batch-relative)
 void softmax_fwd(plan::Plan& p, const plan::Instr& in) {
-  const int64_t outer = resolve(in.ints.at(0), p.batch), n = resolve(in.ints.at(1), p.batch), inner = resolve(in.ints.at(2), p.batch);
-  const bool log = in.ints.at(3) != 0;
+  const SoftmaxAxis ax = read_softmax_axis(p, in);
   const float* x = p.f32(in.bufs[0]);
   float* y = p.f32(in.bufs[1]);
-  if (n == 0 || outer == 0 || inner == 0) return;
-  if (inner == 1) {
-    softmax_rows(x, y, outer, n, log, p.threads);
+  if (ax.empty()) return;
+  if (ax.inner == 1) {
+    softmax_rows(x, y, ax.outer, ax.n, ax.log, p.threads);
   } else {
-    softmax_strided(x, y, outer, n, inner, log, p.threads);
+    softmax_strided(x, y, ax.outer, ax.n, ax.inner, ax.log, p.threads);
   }
 }
 
 // bufs [y, dy, dx]; ints [outer, n, inner, log, accumulate]
 void softmax_bwd(plan::Plan& p, const plan::Instr& in) {
-  const int64_t outer = resolve(in.ints.at(0), p.batch), n = resolve(in.ints.at(1), p.batch), inner = resolve(in.ints.at(2), p.batch);
-  const bool log = in.ints.at(3) != 0, acc = in.ints.at(4) != 0;
+  const SoftmaxAxis ax = read_softmax_axis(p, in);
+  const bool acc = in.ints.at(4) != 0;
   const float* y = p.f32(in.bufs[0]);
   const float* dy = p.f32(in.bufs[1]);
   float* dx = p.f32(in.bufs[2]);
-  if (n == 0 || outer == 0 || inner == 0) return;
-  if (inner == 1) {
-    softmax_rows_backward(y, dy, dx, outer, n, log, acc, p.threads);
+  if (ax.empty()) return;
+  if (ax.inner == 1) {
+    softmax_rows_backward(y, dy, dx, ax.outer, ax.n, ax.log, acc, p.threads);
   } else {
-    softmax_strided_backward(y, dy, dx, outer, n, inner, log, acc, p.threads);
+    softmax_strided_backward(y, dy, dx, ax.outer, ax.n, ax.inner, ax.log, acc, p.threads);
   }
 }
 

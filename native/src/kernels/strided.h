@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "../plan/plan.h"
 #include "parallel.h"
 
 namespace strata::kernels {
@@ -60,6 +61,38 @@ inline Dims read_dims(IntReader& r, int rank, int64_t batch) {
   out.rank = rank;
   for (int i = 0; i < rank; ++i) out.d[i] = resolve(r.next(), batch);
   return out;
+}
+
+// Concatenate's attributes: ints [outer, inner, n, size_k…] (outer: the positions before the
+// axis, inner: after it, size_k: each input's extent along it).
+struct ConcatArgs {
+  int64_t outer = 0, inner = 0, total = 0;
+  std::vector<int64_t> sizes, offsets;
+};
+
+inline ConcatArgs read_concat(const plan::Plan& p, IntReader& r) {
+  ConcatArgs a;
+  a.outer = resolve(r.next(), p.batch);
+  a.inner = resolve(r.next(), p.batch);
+  const int64_t n = r.next();
+  for (int64_t k = 0; k < n; ++k) {
+    a.offsets.push_back(a.total);
+    a.sizes.push_back(r.next());
+    a.total += a.sizes.back();
+  }
+  return a;
+}
+
+// An axis of `n` values between `outer` positions before it and `inner` after it, as the
+// softmax kernels take it: ints [outer, n, inner, log, ...] (sizes may be batch-relative).
+struct SoftmaxAxis {
+  int64_t outer, n, inner;
+  bool log;
+  bool empty() const { return n == 0 || outer == 0 || inner == 0; }
+};
+
+inline SoftmaxAxis read_softmax_axis(const plan::Plan& p, const plan::Instr& in) {
+  return {resolve(in.ints.at(0), p.batch), resolve(in.ints.at(1), p.batch), resolve(in.ints.at(2), p.batch), in.ints.at(3) != 0};
 }
 
 // Row-major strides of `dims`; with `broadcast`, 0 along size-1 axes (they repeat).

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createHost } from '../../../electron/host/ipc/index.js';
+import type { ChannelResult } from '../../../shared/ipc/index.js';
 
 function host(extra = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'strata-host-'));
@@ -14,6 +15,16 @@ describe('the host handler table', () => {
     const reply = await host().invoke('app.info', {});
     expect(reply.ok).toBe(true);
     if (reply.ok) expect(reply.value).toMatchObject({ mode: 'serve', startupProject: null, version: expect.stringMatching(/\d+\.\d+/) });
+  });
+
+  it('lists the devices runs can train on: the CPU, and the GPUs or why there are none', async () => {
+    const reply = await host().invoke('app.devices', {});
+    expect(reply.ok).toBe(true);
+    if (!reply.ok) return;
+    const devices = reply.value as ChannelResult<'app.devices'>;
+    expect(devices.cpu.threads).toBeGreaterThan(0);
+    if (devices.cuda.length === 0) expect(devices.cudaProblem).toMatch(/CUDA|NVIDIA/);
+    else expect(devices.cuda[0]!.device).toBe('cuda:0');
   });
 
   it('turns invalid messages into error replies before any handler runs', async () => {

@@ -7,14 +7,12 @@
  * The command line runs as a child process: `bin/strata.mjs` of this checkout, or the file
  * STRATA_CLI names (the device bundle's strata.mjs).
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DeviceUnavailableError, checkDevice, cudaProbe, parseDevice } from '../../../electron/engine/tensor/device.js';
+import { ROOT, type Run, strata } from '../../cli/helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = process.env.STRATA_CLI ?? join(ROOT, 'bin', 'strata.mjs');
 const SEED = join(ROOT, 'examples', 'seeds', 'mnist_model.ts');
 const haveCli = existsSync(CLI) && existsSync(SEED);
@@ -26,23 +24,7 @@ const gpu = probe.built ? probe.devices.find((d) => d.supported) : undefined;
 const found = probe.problem ?? probe.devices.map((d) => d.name).join(', ');
 const NEEDS = 'compute capability 8.0 or newer';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function strata(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]): Promise<Run> => strata(args, { cli: CLI });
 
 describe('checkDevice', () => {
   it.skipIf(Boolean(gpu))(`refuses cuda, saying what was found and what is needed${gpu ? ' (skipped: a usable GPU is present)' : ''}`, () => {
@@ -81,11 +63,11 @@ describe.skipIf(!haveCli)(`the command line${noCli}`, () => {
   // Started together (each is a node process loading the engine), awaited by the tests.
   const runs: Record<string, Promise<Run>> = {};
   beforeAll(() => {
-    runs.devices = strata(['devices']);
-    runs.json = strata(['devices', '--json']);
-    runs.gpuName = strata(['train', SEED, '--data', 'mnist', '--device', 'gpu']);
-    runs.bf16 = strata(['train', SEED, '--data', 'iris', '--precision', 'bf16', '--json']);
-    if (!gpu) runs.cuda = strata(['train', SEED, '--data', 'mnist', '--device', 'cuda', '--json']);
+    runs.devices = run(['devices']);
+    runs.json = run(['devices', '--json']);
+    runs.gpuName = run(['train', SEED, '--data', 'mnist', '--device', 'gpu']);
+    runs.bf16 = run(['train', SEED, '--data', 'iris', '--precision', 'bf16', '--json']);
+    if (!gpu) runs.cuda = run(['train', SEED, '--data', 'mnist', '--device', 'cuda', '--json']);
   });
 
   // Each test waits for node processes that start together: generous timeouts on a busy machine.

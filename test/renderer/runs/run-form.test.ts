@@ -85,3 +85,18 @@ describe('the run config a form starts', () => {
     expect(parseMetrics(' accuracy,,mae ,accuracy')).toEqual(['accuracy', 'mae']);
   });
 });
+
+describe('the device and precision a run trains with', () => {
+  const defaults = compileDefaults(MNIST_CONFIG, ['dense_2']);
+
+  it('trains on the CPU in float32 unless told otherwise', () => {
+    const form = newRunForm(defaults, ['dense_2'], 'mnist');
+    expect(toRunConfig(form, defaults, 'mnist_model', null)).toMatchObject({ device: 'cpu', precision: 'float32' });
+  });
+
+  it('keeps the precision chosen for a GPU, and drops it when the CPU is chosen again', () => {
+    const form = { ...newRunForm(defaults, ['dense_2'], 'mnist'), device: 'cuda:0', precision: 'bf16' as const };
+    expect(toRunConfig(form, defaults, 'mnist_model', null)).toMatchObject({ device: 'cuda:0', precision: 'bf16' });
+    expect(toRunConfig({ ...form, device: 'cpu' }, defaults, 'mnist_model', null)).toMatchObject({ device: 'cpu', precision: 'float32' });
+  });
+});
