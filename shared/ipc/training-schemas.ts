@@ -134,6 +134,15 @@ export const checkpointPolicy = z.object({
   last: z.boolean().default(true),
 });
 
+/** Where a model trains: `cpu`, `cuda` (the first GPU) or `cuda:N`. */
+export const DEVICE_PATTERN = /^(cpu|cuda|cuda:\d{1,3})$/;
+
+/**
+ * How a GPU multiplies matrices: float32, or tf32 / bf16 on tensor cores (weights,
+ * activations and optimizer state stay float32). The CPU trains in float32.
+ */
+export const PRECISIONS = ['float32', 'tf32', 'bf16'] as const;
+
 /** Everything a run is started with: also what run.json keeps as its snapshot. */
 export const runConfig = z.object({
   name: z.string().max(200).optional(),
@@ -150,9 +159,9 @@ export const runConfig = z.object({
   validationSplit: z.number().min(0).max(0.9).default(0),
   seed: z.number().int().default(1),
   /** `cpu`, `cuda` (the first GPU) or `cuda:N`. */
-  device: z.string().regex(/^(cpu|cuda|cuda:\d{1,3})$/, 'expected "cpu", "cuda" or "cuda:N"').default('cpu'),
+  device: z.string().regex(DEVICE_PATTERN, 'expected "cpu", "cuda" or "cuda:N"').default('cpu'),
   /** Matrix products on a GPU: float32, or tf32 / bf16 tensor cores (weights stay float32). */
-  precision: z.enum(['float32', 'tf32', 'bf16']).default('float32'),
+  precision: z.enum(PRECISIONS).default('float32'),
   callbacks: callbackConfig.default({ earlyStopping: null, reduceLrOnPlateau: null }),
   checkpoints: checkpointPolicy.default({ everyEpochs: null, best: { monitor: 'val_loss', mode: 'min' }, last: true }),
 });

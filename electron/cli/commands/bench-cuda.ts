@@ -4,14 +4,13 @@
  * 32x32x3 inputs at batch 256, and the engine's GEMM at 4096^3 — with PyTorch on the same
  * GPU in the same run (bench/torch_cuda.py: eager, and torch.compile where it works).
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Functional } from '../../engine/graph/functional.js';
 import { checkDevice, deviceIndex, PRECISIONS, type Device, type Precision } from '../../engine/tensor/device.js';
 import { loadNative } from '../../engine/tensor/native.js';
 import type { CommandIO } from '../command.js';
 import { EXIT_OK } from '../errors.js';
 import { attempt, mlp, resnet18, toyResnet, trainSpeed } from './bench-models.js';
+import { pythonReference } from './python-reference.js';
 
 type ModelName = 'mlp' | 'toy_resnet' | 'resnet18';
 
@@ -42,13 +41,8 @@ const TORCH_PRECISION: Record<Precision, 'fp32' | 'tf32' | 'bf16'> = { float32: 
 
 /** bench/torch_cuda.py with python3: PyTorch's figures on the same GPU, or why there are none. */
 function torchCuda(): TorchCuda | string {
-  const script = fileURLToPath(new URL('../../../bench/torch_cuda.py', import.meta.url));
-  const args = [script, '--epochs', String(EPOCHS), '--mlp-samples', String(MODELS.mlp.samples), '--resnet-samples', String(MODELS.toy_resnet.samples), '--resnet18-samples', String(MODELS.resnet18.samples)];
-  const run = spawnSync(process.env.STRATA_PYTHON ?? 'python3', args, { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (run.error) return `PyTorch not run: ${run.error.message}`;
-  if (run.status !== 0) return `PyTorch run failed: ${run.stderr.trim().split('\n').slice(-1)[0]}`;
-  const result = JSON.parse(run.stdout.trim().split('\n').slice(-1)[0]!) as TorchCuda | { unavailable: string };
-  return 'unavailable' in result ? `PyTorch: ${result.unavailable}` : result;
+  const args = ['--epochs', String(EPOCHS), '--mlp-samples', String(MODELS.mlp.samples), '--resnet-samples', String(MODELS.toy_resnet.samples), '--resnet18-samples', String(MODELS.resnet18.samples)];
+  return pythonReference<TorchCuda>(process.env.STRATA_PYTHON ?? 'python3', 'torch_cuda.py', args);
 }
 
 export async function cudaBench(device: Device, precision: Precision, json: boolean, io: CommandIO): Promise<number> {

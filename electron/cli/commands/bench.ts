@@ -6,13 +6,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { loadNative } from '../../engine/tensor/native.js';
 import type { CommandIO, CommandSpec } from '../command.js';
 import { DEVICE_OPTION, PRECISION_OPTION, deviceOptions } from '../device-options.js';
 import { EXIT_OK } from '../errors.js';
 import { cudaBench } from './bench-cuda.js';
 import { attempt, mlp, toyResnet, trainSpeed } from './bench-models.js';
+import { pythonReference } from './python-reference.js';
 
 function gemmGflops(m: number, n: number, k: number, repeats: number): number {
   const native = loadNative();
@@ -39,18 +39,12 @@ interface TorchFigures {
 
 /** Runs bench/torch_reference.py with Debian's python3 (where python3-torch lives). */
 function torchReference(samples: { mlp: number; resnet: number }, epochs: number): TorchFigures | string {
-  const script = fileURLToPath(new URL('../../../bench/torch_reference.py', import.meta.url));
   const pythons = ['/usr/bin/python3', 'python3'].filter((p) => !p.startsWith('/') || existsSync(p));
   for (const python of pythons) {
     const probe = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
     if (probe.status !== 0) continue;
-    const run = spawnSync(
-      python,
-      [script, '--threads', '2', '--mlp-samples', String(samples.mlp), '--resnet-samples', String(samples.resnet), '--epochs', String(epochs)],
-      { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OPENBLAS_CORETYPE: 'SkylakeX' } },
-    );
-    if (run.status !== 0) return `PyTorch run failed: ${run.stderr.trim().split('\n').slice(-1)[0]}`;
-    return JSON.parse(run.stdout.trim().split('\n').slice(-1)[0]!) as TorchFigures;
+    const args = ['--threads', '2', '--mlp-samples', String(samples.mlp), '--resnet-samples', String(samples.resnet), '--epochs', String(epochs)];
+    return pythonReference<TorchFigures>(python, 'torch_reference.py', args, { ...process.env, OPENBLAS_NUM_THREADS: '1', OPENBLAS_CORETYPE: 'SkylakeX' });
   }
   return 'PyTorch not found (install Debian\'s python3-torch for the comparison)';
 }

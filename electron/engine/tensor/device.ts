@@ -4,7 +4,10 @@
  * asking for a GPU this machine or build cannot use fails with what was found and what is
  * needed, and nothing else is affected.
  */
+import { DEVICE_PATTERN, PRECISIONS } from '../../../shared/ipc/training-schemas.js';
 import { loadNative, type CudaDevice, type CudaProbe } from './native.js';
+
+export { PRECISIONS };
 
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
@@ -14,9 +17,7 @@ export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
  * FP32 accumulation. Weights (the master copy), activations and optimizer state stay FP32;
  * BF16 has FP32's exponent range, so no loss scaling is needed.
  */
-export type Precision = 'float32' | 'tf32' | 'bf16';
-
-export const PRECISIONS: readonly Precision[] = ['float32', 'tf32', 'bf16'];
+export type Precision = (typeof PRECISIONS)[number];
 
 export class DeviceUnavailableError extends Error {
   constructor(message: string) {
@@ -27,8 +28,7 @@ export class DeviceUnavailableError extends Error {
 
 /** Parses `cpu`, `cuda` or `cuda:N`; `where` names the option or field for the message. */
 export function parseDevice(value: unknown, where: string): Device {
-  if (value === 'cpu' || value === 'cuda') return value;
-  if (typeof value === 'string' && /^cuda:\d{1,3}$/.test(value)) return value as Device;
+  if (typeof value === 'string' && DEVICE_PATTERN.test(value)) return value as Device;
   throw new DeviceUnavailableError(`${where} must be "cpu", "cuda" or "cuda:N" (N the device's index); received ${JSON.stringify(value)}.`);
 }
 

@@ -4,12 +4,13 @@
  * compiled with options (`fromLogits`) the form cannot show is kept as the model wrote it.
  */
 import type { FieldMapping, RunConfig } from '../../../shared/ipc/index.js';
+import { PRECISIONS } from '../../../shared/ipc/index.js';
+
+export { PRECISIONS };
 import type { CompileDefaults } from './compile-defaults.js';
 
 export const OPTIMIZERS = ['SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad', 'Adadelta', 'Adamax', 'Nadam'] as const;
 export const LOSSES = ['sparse_categorical_crossentropy', 'categorical_crossentropy', 'binary_crossentropy', 'mse', 'mae', 'huber'] as const;
-/** Matrix products on a GPU (the CPU trains in float32). */
-export const PRECISIONS = ['float32', 'tf32', 'bf16'] as const;
 export const METRICS = ['accuracy', 'sparse_categorical_accuracy', 'categorical_accuracy', 'binary_accuracy', 'mae', 'mse'] as const;
 
 export interface RunForm {
