@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { modelName, modelConfig } from './schemas.js';
+import { DEVICE_PATTERN, PRECISIONS } from '../devices.js';
 
 /** The name of a dataset in a project: `datasets/<name>.json`. */
 export const datasetName = modelName;
@@ -133,15 +134,6 @@ export const checkpointPolicy = z.object({
   best: z.object({ monitor: z.string(), mode: z.enum(['min', 'max']) }).nullable().default({ monitor: 'val_loss', mode: 'min' }),
   last: z.boolean().default(true),
 });
-
-/** Where a model trains: `cpu`, `cuda` (the first GPU) or `cuda:N`. */
-export const DEVICE_PATTERN = /^(cpu|cuda|cuda:\d{1,3})$/;
-
-/**
- * How a GPU multiplies matrices: float32, or tf32 / bf16 on tensor cores (weights,
- * activations and optimizer state stay float32). The CPU trains in float32.
- */
-export const PRECISIONS = ['float32', 'tf32', 'bf16'] as const;
 
 /** Everything a run is started with: also what run.json keeps as its snapshot. */
 export const runConfig = z.object({

@@ -4,7 +4,7 @@
  * asking for a GPU this machine or build cannot use fails with what was found and what is
  * needed, and nothing else is affected.
  */
-import { DEVICE_PATTERN, PRECISIONS } from '../../../shared/ipc/training-schemas.js';
+import { DEVICE_PATTERN, PRECISIONS } from '../../../shared/devices.js';
 import { loadNative, type CudaDevice, type CudaProbe } from './native.js';
 
 export { PRECISIONS };

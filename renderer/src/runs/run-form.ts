@@ -4,7 +4,7 @@
  * compiled with options (`fromLogits`) the form cannot show is kept as the model wrote it.
  */
 import type { FieldMapping, RunConfig } from '../../../shared/ipc/index.js';
-import { PRECISIONS } from '../../../shared/ipc/index.js';
+import { PRECISIONS } from '../../../shared/devices.js';
 
 export { PRECISIONS };
 import type { CompileDefaults } from './compile-defaults.js';
